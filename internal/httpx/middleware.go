@@ -1,0 +1,87 @@
+package httpx
+
+import (
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/aftersales/aftersales/internal/apperr"
+	"github.com/aftersales/aftersales/internal/ids"
+)
+
+const (
+	requestIDKey    = "request_id"
+	loggerKey       = "logger"
+	RequestIDHeader = "X-Request-ID"
+)
+
+var clientID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// RequestID takes a well-formed X-Request-ID from the client or makes one, echoes it,
+// and puts a logger carrying it on the context.
+func RequestIDMiddleware(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(RequestIDHeader)
+		if !clientID.MatchString(id) {
+			id = ids.New("REQ")
+		}
+		c.Set(requestIDKey, id)
+		c.Set(loggerKey, log.With("request_id", id))
+		c.Header(RequestIDHeader, id)
+		c.Next()
+	}
+}
+
+// RequestID is the request's id.
+func RequestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// AccessLog writes one JSON log line per request.
+func AccessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		Logger(c).LogAttrs(c.Request.Context(), levelFor(c.Writer.Status()), "http",
+			slog.String("method", c.Request.Method), slog.String("route", route),
+			slog.Int("status", c.Writer.Status()), slog.Duration("latency", time.Since(start)),
+			slog.String("ip", c.ClientIP()), slog.String("user", c.GetString("user_id")))
+	}
+}
+
+func levelFor(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelWarn
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// Recover turns a panic into a logged internal error instead of a dropped connection.
+func Recover() gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, rec any) {
+		Logger(c).ErrorContext(c.Request.Context(), "panic", "panic", rec)
+		Error(c, apperr.New(apperr.CodeInternal, "internal error"))
+	})
+}
+
+// BodyLimit caps request bodies at n bytes; a declared length over it is refused before
+// reading, and a body that turns out longer fails in Bind with a 413.
+func BodyLimit(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			Error(c, apperr.New(apperr.CodeTooLarge, "request body is larger than %d bytes", n))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
