@@ -88,3 +88,6 @@ func (s *Sweeper) sweepCollection(ctx context.Context, coll *mongox.Collection) 
 	}
 	return n, nil
 }
+
+// Collections lists the collections the sweeper watches.
+func (s *Sweeper) Collections() []string { return append([]string(nil), s.colls...) }

@@ -19,6 +19,7 @@ const (
 	CodeUnauthorized     Code = "unauthorized"
 	CodeForbidden        Code = "forbidden"
 	CodeNotFound         Code = "not_found"
+	CodeMethodNotAllowed Code = "method_not_allowed"
 	CodeConflict         Code = "conflict"
 	CodeVersionConflict  Code = "version_conflict"
 	CodeTooLarge         Code = "payload_too_large"
@@ -36,6 +37,7 @@ var statusByCode = map[Code]int{
 	CodeUnauthorized:     http.StatusUnauthorized,
 	CodeForbidden:        http.StatusForbidden,
 	CodeNotFound:         http.StatusNotFound,
+	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
 	CodeConflict:         http.StatusConflict,
 	CodeVersionConflict:  http.StatusConflict,
 	CodeTooLarge:         http.StatusRequestEntityTooLarge,

@@ -33,6 +33,8 @@ type Config struct {
 	WorkerConcurrency int           // WORKER_CONCURRENCY, default 10
 	LogLevel          slog.Level    // LOG_LEVEL debug|info|warn|error, default info
 	SecureCookies     bool          // SECURE_COOKIES: mark the admin console cookie Secure (behind TLS)
+	BcryptCost        int           // BCRYPT_COST, default 10; lower only in tests
+	TrustedProxies    []string      // TRUSTED_PROXIES: comma-separated IPs/CIDRs whose X-Forwarded-For is believed; default none
 }
 
 // Load builds a Config from getenv (os.Getenv in production, a map in tests).
@@ -60,6 +62,8 @@ func Load(getenv func(string) string) (Config, error) {
 		WorkerConcurrency: p.int("WORKER_CONCURRENCY", 10),
 		LogLevel:          p.level("LOG_LEVEL"),
 		SecureCookies:     p.bool("SECURE_COOKIES"),
+		BcryptCost:        p.int("BCRYPT_COST", 10),
+		TrustedProxies:    p.list("TRUSTED_PROXIES"),
 	}
 	return c, p.err
 }
@@ -106,6 +110,16 @@ func (p *parser) fail(key, v string, err error) {
 	if p.err == nil {
 		p.err = fmt.Errorf("config %s=%q: %w", key, v, err)
 	}
+}
+
+func (p *parser) list(key string) []string {
+	var out []string
+	for _, v := range strings.Split(p.str(key, ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (p *parser) int(key string, def int) int {

@@ -56,7 +56,9 @@ func requireJSON(r *http.Request) error {
 // Decode strictly decodes one JSON value from body into v, mapping every failure to a
 // client error with the offending field named where there is one.
 func Decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	// A bare null decodes into a struct as "nothing set", which would slip past
+	// decoding as if the client had sent {}.
+	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
 		return apperr.New(apperr.CodeInvalidJSON, "request body is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

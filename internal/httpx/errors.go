@@ -42,3 +42,8 @@ func Logger(c *gin.Context) *slog.Logger {
 
 // NoRoute answers unknown paths and methods in the error shape.
 func NoRoute(c *gin.Context) { Error(c, apperr.New(apperr.CodeNotFound, "no such endpoint")) }
+
+// NoMethod answers a known path with an unsupported method in the error shape.
+func NoMethod(c *gin.Context) {
+	Error(c, apperr.New(apperr.CodeMethodNotAllowed, "method not allowed on this endpoint"))
+}

@@ -20,7 +20,7 @@ const (
 
 var clientID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
-// RequestID takes a well-formed X-Request-ID from the client or makes one, echoes it,
+// RequestIDMiddleware takes a well-formed X-Request-ID from the client or makes one, echoes it,
 // and puts a logger carrying it on the context.
 func RequestIDMiddleware(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {

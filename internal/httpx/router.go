@@ -1,6 +1,9 @@
 package httpx
 
 import (
+	"path"
+	"strings"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftersales/aftersales/internal/openapi"
@@ -37,15 +40,15 @@ func (r *Router) Group(path string) *Router {
 	return &Router{group: r.group.Group(path), spec: r.spec, mw: r.mw}
 }
 
-func joinPath(base, p string) string {
-	if p == "" {
+// joinPath joins like gin does (path.Join, keeping a trailing slash), so the
+// documented path is exactly the registered one even for "rmas" or "/rmas/".
+func joinPath(base, rel string) string {
+	if rel == "" {
 		return base
 	}
-	if base == "" || base == "/" {
-		return p
+	joined := path.Join(base, rel)
+	if strings.HasSuffix(rel, "/") && !strings.HasSuffix(joined, "/") {
+		return joined + "/"
 	}
-	if base[len(base)-1] == '/' {
-		base = base[:len(base)-1]
-	}
-	return base + p
+	return joined
 }

@@ -112,13 +112,13 @@ func (c *Collection) DeleteMany(ctx context.Context, filter any) (int64, error) 
 }
 
 // EnsureIndexes creates the indexes; creating an existing identical index is a no-op,
-// so this runs at every start-up.
+// so this runs at every start-up. One index per call: FerretDB v1.24 drops the
+// connection when one createIndexes call names two or more indexes that already exist.
 func (c *Collection) EnsureIndexes(ctx context.Context, models ...mongo.IndexModel) error {
-	if len(models) == 0 {
-		return nil
-	}
-	if _, err := c.c.Indexes().CreateMany(ctx, models); err != nil {
-		return fmt.Errorf("indexes on %s: %w", c.Name(), err)
+	for _, m := range models {
+		if _, err := c.c.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("indexes on %s: %w", c.Name(), err)
+		}
 	}
 	return nil
 }

@@ -169,3 +169,11 @@ var (
 	ErrNotFound  = errors.New("mongox: document not found")
 	ErrDuplicate = errors.New("mongox: duplicate key")
 )
+
+func (h levelFloor) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return levelFloor{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h levelFloor) WithGroup(name string) slog.Handler {
+	return levelFloor{h.Handler.WithGroup(name), h.min}
+}

@@ -2,8 +2,8 @@ package openapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +122,9 @@ func (r *reflector) schema(t reflect.Type) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": r.schema(t.Elem())}
 	case reflect.Struct:
+		if t.Name() == "" {
+			return r.inline(t) // no name to file it under, and it cannot recurse
+		}
 		return r.object(t)
 	default:
 		return map[string]any{}
@@ -135,6 +138,12 @@ func (r *reflector) object(t reflect.Type) map[string]any {
 		return ref
 	}
 	r.schemas[name] = map[string]any{} // placeholder breaks recursion
+	r.schemas[name] = r.inline(t)
+	return ref
+}
+
+// inline is the object schema of struct type t itself.
+func (r *reflector) inline(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
 	r.fields(t, props, &required)
@@ -142,8 +151,7 @@ func (r *reflector) object(t reflect.Type) map[string]any {
 	if len(required) > 0 {
 		s["required"] = required
 	}
-	r.schemas[name] = s
-	return ref
+	return s
 }
 
 func (r *reflector) fields(t reflect.Type, props map[string]any, required *[]string) {
@@ -189,16 +197,17 @@ func withDoc(s map[string]any, doc string) map[string]any {
 	return c
 }
 
+var typeArgPath = regexp.MustCompile(`[A-Za-z0-9_.\-]+/`)
+
 func componentName(t reflect.Type) string {
 	pkg := t.PkgPath()
 	if i := strings.LastIndex(pkg, "/"); i >= 0 {
 		pkg = pkg[i+1:]
 	}
-	name := t.Name()
-	if name == "" {
-		name = fmt.Sprintf("Anon%d", t.Size())
-	}
-	name = strings.NewReplacer("[", "_", "]", "", "/", "_", ".", "_", "*", "").Replace(name)
+	// A generic instance is named List[github.com/x/y/rma.Return]; keep the last
+	// package element of each type argument, as for the type itself.
+	name := typeArgPath.ReplaceAllString(t.Name(), "")
+	name = strings.NewReplacer("[", "_", "]", "", ",", "_", " ", "", "/", "_", ".", "_", "*", "").Replace(name)
 	if pkg == "" {
 		return name
 	}
