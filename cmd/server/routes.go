@@ -30,7 +30,7 @@ func (a *App) buildRouter() *gin.Engine {
 	e.NoRoute(httpx.NoRoute)
 	e.NoMethod(httpx.NoMethod)
 
-	root := httpx.NewRouter(&e.RouterGroup, a.spec, a.guard)
+	root := httpx.NewRouter(&e.RouterGroup, a.spec, a.auth.Guard).WithIdempotency(a.idem)
 	httpx.Health(root, map[string]func(ctx context.Context) error{"mongo": a.db.Ping, "redis": a.redis.Ping})
 	metrics.Routes(root)
 	root.Handle(openapi.Operation{Method: http.MethodGet, Path: "/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta"},
@@ -40,16 +40,6 @@ func (a *App) buildRouter() *gin.Engine {
 	api := root.Group("/api/v1")
 	auth.NewHandler(a.auth, a.cfg.SecureCookies).Routes(api)
 	return e
-}
-
-// guard is the middleware each route gets from its declaration: authentication and
-// role checks, then Idempotency-Key handling for authenticated POSTs.
-func (a *App) guard(op openapi.Operation) []gin.HandlerFunc {
-	chain := a.auth.Guard(op)
-	if op.Method == http.MethodPost && len(op.Roles) > 0 {
-		chain = append(chain, httpx.Idempotency(a.idem))
-	}
-	return chain
 }
 
 // mountQueueMonitor serves asynqmon to admins at /admin/queues. A browser reaches it

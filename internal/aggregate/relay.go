@@ -32,6 +32,16 @@ func (e Envelope) Decode(v any) error {
 	return nil
 }
 
+// Task is the Asynq task that delivers e.
+func (e Event) Task() (*asynq.Task, error) {
+	payload, err := json.Marshal(Envelope{EventID: e.ID, Type: e.Type, Aggregate: e.Aggregate,
+		AggregateID: e.AggregateID, CreatedAt: e.CreatedAt, Data: e.Data})
+	if err != nil {
+		return nil, err
+	}
+	return asynq.NewTask(e.Type, payload), nil
+}
+
 // EnvelopeOf reads the envelope of an event task.
 func EnvelopeOf(t *asynq.Task) (Envelope, error) {
 	var e Envelope
@@ -76,8 +86,7 @@ const Retention = 24 * time.Hour
 
 // Enqueue queues one event; an event already queued counts as success.
 func (r *Relay) Enqueue(ctx context.Context, e Event) error {
-	payload, err := json.Marshal(Envelope{EventID: e.ID, Type: e.Type, Aggregate: e.Aggregate,
-		AggregateID: e.AggregateID, CreatedAt: e.CreatedAt, Data: e.Data})
+	task, err := e.Task()
 	if err != nil {
 		return err
 	}
@@ -85,7 +94,7 @@ func (r *Relay) Enqueue(ctx context.Context, e Event) error {
 	if e.DueAt.After(r.clock.Now()) {
 		opts = append(opts, asynq.ProcessAt(e.DueAt))
 	}
-	_, err = r.q.EnqueueContext(ctx, asynq.NewTask(e.Type, payload), opts...)
+	_, err = r.q.EnqueueContext(ctx, task, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}

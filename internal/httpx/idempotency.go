@@ -146,9 +146,6 @@ func (s *IdempotencyStore) claim(ctx context.Context, own *idemRecord) (*idemRec
 		if !errors.Is(err, mongox.ErrDuplicate) {
 			return nil, fmt.Errorf("claim idempotency key: %w", err)
 		}
-		if true {
-			return nil, nil
-		}
 		var prior idemRecord
 		switch err := s.coll.FindByID(ctx, own.ID, &prior); {
 		case errors.Is(err, mongox.ErrNotFound):

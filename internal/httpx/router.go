@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"net/http"
 	"path"
 	"strings"
 
@@ -14,34 +15,49 @@ import (
 type Router struct {
 	group *gin.RouterGroup
 	spec  *openapi.Spec
-	mw    func(op openapi.Operation) []gin.HandlerFunc
+	guard func(op openapi.Operation) []gin.HandlerFunc
+	idem  *IdempotencyStore
 }
 
-// NewRouter wraps group. authn returns the middleware a documented operation needs
+// NewRouter wraps group. guard returns the middleware a documented operation needs
 // (authentication for its audience, role checks); it is called once per route.
-func NewRouter(group *gin.RouterGroup, spec *openapi.Spec, authn func(op openapi.Operation) []gin.HandlerFunc) *Router {
-	return &Router{group: group, spec: spec, mw: authn}
+func NewRouter(group *gin.RouterGroup, spec *openapi.Spec, guard func(op openapi.Operation) []gin.HandlerFunc) *Router {
+	return &Router{group: group, spec: spec, guard: guard}
+}
+
+// WithIdempotency makes every authenticated POST accept an Idempotency-Key, replayed
+// from store. Public POSTs (login, refresh) are left out: their answers hold tokens,
+// which must not be kept.
+func (r *Router) WithIdempotency(store *IdempotencyStore) *Router {
+	c := *r
+	c.idem = store
+	return &c
 }
 
 // Handle registers op with handler. op.Path is relative to the router's group.
 func (r *Router) Handle(op openapi.Operation, handler gin.HandlerFunc) {
 	full := op
 	full.Path = joinPath(r.group.BasePath(), op.Path)
-	r.spec.Add(full)
-	chain := []gin.HandlerFunc{}
-	if r.mw != nil {
-		chain = append(chain, r.mw(full)...)
+	var chain []gin.HandlerFunc
+	if r.guard != nil {
+		chain = append(chain, r.guard(full)...)
 	}
+	if r.idem != nil && full.Method == http.MethodPost && len(full.Roles) > 0 {
+		full.Idempotent = true
+		chain = append(chain, Idempotency(r.idem))
+	}
+	r.spec.Add(full)
 	r.group.Handle(op.Method, op.Path, append(chain, handler)...)
 }
 
-// Group returns a router for a sub-path sharing the spec and middleware.
+// Group returns a router for a sub-path sharing the spec, guard and idempotency.
 func (r *Router) Group(path string) *Router {
-	return &Router{group: r.group.Group(path), spec: r.spec, mw: r.mw}
+	c := *r
+	c.group = r.group.Group(path)
+	return &c
 }
 
-// joinPath joins like gin does (path.Join, keeping a trailing slash), so the
-// documented path is exactly the registered one even for "rmas" or "/rmas/".
+// joinPath joins like gin does, so the documented path is the one gin serves.
 func joinPath(base, rel string) string {
 	if rel == "" {
 		return base
