@@ -37,6 +37,7 @@ type thingsAPI struct {
 	calls  atomic.Int64
 	// hold, when set, is waited on by the handler before it writes.
 	hold    chan struct{}
+	release func()
 	started chan struct{}
 	status  int // forced status, e.g. 500; 0 for normal behaviour
 	panics  bool
@@ -48,7 +49,9 @@ func newThingsAPI(t *testing.T) *thingsAPI {
 	a := &thingsAPI{things: db.Collection("things"), keys: db.Collection(httpx.IdempotencyCollection),
 		clock: clock.NewManual(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)), started: make(chan struct{}, 16)}
 	a.store = httpx.NewIdempotencyStore(db, httpx.IdempotencyOptions{Clock: a.clock})
-	require.NoError(t, a.store.EnsureIndexes(context.Background()))
+	for range 2 { // runs at every start-up, so a second call must be harmless
+		require.NoError(t, a.store.EnsureIndexes(context.Background()))
+	}
 	e := newEngine(nil)
 	fakeAuth := func(c *gin.Context) { c.Set("user_id", c.GetHeader(userHeader)) }
 	e.POST("/things", httpx.BodyLimit(1024), fakeAuth, httpx.Idempotency(a.store), a.create)
@@ -82,6 +85,31 @@ func (a *thingsAPI) create(c *gin.Context) {
 	}
 	c.Header("Location", "/things/"+id)
 	c.JSON(http.StatusCreated, gin.H{"id": id, "name": req.Name})
+}
+
+// holdHandlers makes handlers wait until release is called (or the test ends, so a
+// failing test never leaves them blocked).
+func (a *thingsAPI) holdHandlers(t *testing.T) {
+	a.hold = make(chan struct{})
+	var once sync.Once
+	a.release = func() { once.Do(func() { close(a.hold) }) }
+	t.Cleanup(a.release)
+}
+
+// within returns the response of f, or fails the test when f has not answered in time:
+// a request that should be refused at once but is held in the handler ran when it
+// should not have.
+func within(t *testing.T, f func() *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+	t.Helper()
+	ch := make(chan *httptest.ResponseRecorder, 1)
+	go func() { ch <- f() }()
+	select {
+	case w := <-ch:
+		return w
+	case <-time.After(30 * time.Second):
+		t.Fatal("no answer: the request is executing instead of being refused")
+		return nil
+	}
 }
 
 func (a *thingsAPI) post(path, body, key string, header ...string) *httptest.ResponseRecorder {
@@ -234,15 +262,15 @@ func TestIdempotencyRefusesOverLimitBodyBeforeClaimingTheKey(t *testing.T) {
 
 func TestIdempotencyAnswersInProgressWhileFirstRequestRuns(t *testing.T) {
 	a := newThingsAPI(t)
-	a.hold = make(chan struct{})
+	a.holdHandlers(t)
 	done := make(chan *httptest.ResponseRecorder)
 	go func() { done <- a.post("/things", `{"name":"kettle","qty":1}`, "key-1") }()
 	<-a.started
 
-	busy := a.post("/things", `{"name":"kettle","qty":1}`, "key-1")
+	busy := within(t, func() *httptest.ResponseRecorder { return a.post("/things", `{"name":"kettle","qty":1}`, "key-1") })
 	require.Equal(t, http.StatusConflict, busy.Code)
 	assert.Equal(t, apperr.CodeInProgress, errorBody(t, busy).Code)
-	close(a.hold)
+	a.release()
 	assert.Equal(t, http.StatusCreated, (<-done).Code)
 	assert.Equal(t, "true", a.post("/things", `{"name":"kettle","qty":1}`, "key-1").Header().Get(httpx.ReplayedHeader))
 	assert.EqualValues(t, 1, a.calls.Load())
@@ -251,7 +279,7 @@ func TestIdempotencyAnswersInProgressWhileFirstRequestRuns(t *testing.T) {
 func TestIdempotencyRunsConcurrentDuplicatesOnce(t *testing.T) {
 	const n = 8
 	a := newThingsAPI(t)
-	a.hold = make(chan struct{})
+	a.holdHandlers(t)
 	responses := make(chan *httptest.ResponseRecorder, n)
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
@@ -274,7 +302,7 @@ func TestIdempotencyRunsConcurrentDuplicatesOnce(t *testing.T) {
 			t.Fatalf("only %d of %d duplicates answered: more than one request is executing", refused, n-1)
 		}
 	}
-	close(a.hold)
+	a.release()
 	wg.Wait()
 	assert.Equal(t, http.StatusCreated, (<-responses).Code)
 	assert.EqualValues(t, 1, a.calls.Load())

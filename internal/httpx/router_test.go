@@ -10,6 +10,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/apperr"
 	"github.com/aftersales/aftersales/internal/httpx"
+	"github.com/aftersales/aftersales/internal/mongox/mongotest"
 	"github.com/aftersales/aftersales/internal/openapi"
 )
 
@@ -60,4 +61,31 @@ func TestRouterRunsTheOperationsMiddlewareBeforeTheHandler(t *testing.T) {
 	assert.Equal(t, http.StatusOK, call(e, "GET", "/open", "").Code)
 	assert.Equal(t, http.StatusUnauthorized, call(e, "GET", "/closed", "").Code)
 	assert.Equal(t, 1, ran)
+}
+
+func TestRouterWithIdempotencyCoversExactlyAuthenticatedPosts(t *testing.T) {
+	e := newEngine(nil)
+	spec := openapi.New("test", "1")
+	store := httpx.NewIdempotencyStore(mongotest.DB(t), httpx.IdempotencyOptions{})
+	r := httpx.NewRouter(e.Group("/"), spec, nil).WithIdempotency(store).Group("/api")
+	runs := map[string]int{}
+	h := func(c *gin.Context) { runs[c.FullPath()]++; c.JSON(http.StatusCreated, gin.H{"n": runs[c.FullPath()]}) }
+	r.Handle(openapi.Operation{Method: "POST", Path: "/rmas", Roles: []string{"agent"}}, h)
+	r.Handle(openapi.Operation{Method: "POST", Path: "/login"}, h)
+	r.Handle(openapi.Operation{Method: "PATCH", Path: "/rmas", Roles: []string{"agent"}}, h)
+
+	for _, path := range []string{"/api/rmas", "/api/login"} {
+		for range 2 {
+			call(e, "POST", path, `{}`, httpx.IdempotencyKeyHeader, "k1")
+		}
+	}
+	call(e, "PATCH", "/api/rmas", `{}`, httpx.IdempotencyKeyHeader, "k1")
+	call(e, "PATCH", "/api/rmas", `{}`, httpx.IdempotencyKeyHeader, "k1")
+	assert.Equal(t, map[string]int{"/api/rmas": 3, "/api/login": 2}, runs, "only the authenticated POST is replayed")
+
+	doc := spec.Document()["paths"].(map[string]any)
+	params := func(p, m string) any { return doc[p].(map[string]any)[m].(map[string]any)["parameters"] }
+	assert.NotNil(t, params("/api/rmas", "post"), "the replaying operation documents the header")
+	assert.Nil(t, params("/api/login", "post"))
+	assert.Nil(t, params("/api/rmas", "patch"))
 }
