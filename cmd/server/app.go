@@ -22,6 +22,7 @@ import (
 	"github.com/aftersales/aftersales/internal/mongox"
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/internal/queue"
+	"github.com/aftersales/aftersales/registry"
 )
 
 // Version is the API version reported in /openapi.json.
@@ -29,21 +30,22 @@ const Version = "0.1.0"
 
 // App is the wired system: stores, queue, services, HTTP router and task handlers.
 type App struct {
-	cfg     config.Config
-	log     *slog.Logger
-	clock   clock.Clock
-	db      *mongox.DB
-	redis   *queue.Redis
-	client  *asynq.Client
-	relay   *aggregate.Relay
-	sweeper *aggregate.Sweeper
-	auth    *auth.Service
-	idem    *httpx.IdempotencyStore
-	reg     *prometheus.Registry
-	spec    *openapi.Spec
-	engine  *gin.Engine
-	mux     *asynq.ServeMux
-	closers []func()
+	cfg      config.Config
+	log      *slog.Logger
+	clock    clock.Clock
+	db       *mongox.DB
+	redis    *queue.Redis
+	client   *asynq.Client
+	relay    *aggregate.Relay
+	sweeper  *aggregate.Sweeper
+	auth     *auth.Service
+	registry *registry.Service
+	idem     *httpx.IdempotencyStore
+	reg      *prometheus.Registry
+	spec     *openapi.Spec
+	engine   *gin.Engine
+	mux      *asynq.ServeMux
+	closers  []func()
 }
 
 // NewApp opens the stores named by cfg (or starts embedded ones) and wires the system.
@@ -103,11 +105,16 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(auth.Collections()...)
+	a.registry, err = registry.NewService(registry.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(registry.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
-	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes} {
+	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

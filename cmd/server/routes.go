@@ -10,6 +10,7 @@ import (
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
+	"github.com/aftersales/aftersales/registry"
 )
 
 // buildRouter assembles every route in one place: plumbing, then each domain's Routes.
@@ -39,6 +40,7 @@ func (a *App) buildRouter() *gin.Engine {
 
 	api := root.Group("/api/v1")
 	auth.NewHandler(a.auth, a.cfg.SecureCookies).Routes(api)
+	registry.NewHandler(a.registry).Routes(api)
 	return e
 }
 

@@ -23,6 +23,7 @@ func (a *App) buildMux() *asynq.ServeMux {
 	mux.Use(aggregate.NewAcker(a.db, a.log).Middleware)
 	mux.Handle(aggregate.TypeSweep, a.sweeper)
 	a.auth.Register(mux)
+	a.registry.Register(mux)
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -129,9 +130,16 @@ func wrap(err error) error {
 		return nil
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return ErrNotFound
-	case mongo.IsDuplicateKeyError(err):
+	case mongo.IsDuplicateKeyError(err), isFerretUniqueViolation(err):
 		return fmt.Errorf("%w: %v", ErrDuplicate, err)
 	default:
 		return err
 	}
+}
+
+// isFerretUniqueViolation recognises FerretDB's answer to an update that breaks a unique
+// index: its SQLite backend reports the SQLite error as InternalError instead of E11000.
+func isFerretUniqueViolation(err error) bool {
+	return strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "duplicate key value violates unique constraint")
 }
