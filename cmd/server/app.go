@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/aftersales/aftersales/complaints"
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/clock"
@@ -30,22 +31,23 @@ const Version = "0.1.0"
 
 // App is the wired system: stores, queue, services, HTTP router and task handlers.
 type App struct {
-	cfg      config.Config
-	log      *slog.Logger
-	clock    clock.Clock
-	db       *mongox.DB
-	redis    *queue.Redis
-	client   *asynq.Client
-	relay    *aggregate.Relay
-	sweeper  *aggregate.Sweeper
-	auth     *auth.Service
-	registry *registry.Service
-	idem     *httpx.IdempotencyStore
-	reg      *prometheus.Registry
-	spec     *openapi.Spec
-	engine   *gin.Engine
-	mux      *asynq.ServeMux
-	closers  []func()
+	cfg        config.Config
+	log        *slog.Logger
+	clock      clock.Clock
+	db         *mongox.DB
+	redis      *queue.Redis
+	client     *asynq.Client
+	relay      *aggregate.Relay
+	sweeper    *aggregate.Sweeper
+	auth       *auth.Service
+	registry   *registry.Service
+	complaints *complaints.Service
+	idem       *httpx.IdempotencyStore
+	reg        *prometheus.Registry
+	spec       *openapi.Spec
+	engine     *gin.Engine
+	mux        *asynq.ServeMux
+	closers    []func()
 }
 
 // NewApp opens the stores named by cfg (or starts embedded ones) and wires the system.
@@ -110,11 +112,18 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(registry.Collections()...)
+	a.complaints, err = complaints.NewService(complaints.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log,
+		Directory: a.registry, Users: a.auth})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(complaints.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
-	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes} {
+	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
+		a.complaints.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynqmon"
 
+	"github.com/aftersales/aftersales/complaints"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
@@ -41,6 +42,7 @@ func (a *App) buildRouter() *gin.Engine {
 	api := root.Group("/api/v1")
 	auth.NewHandler(a.auth, a.cfg.SecureCookies).Routes(api)
 	registry.NewHandler(a.registry).Routes(api)
+	complaints.NewHandler(a.complaints).Routes(api)
 	return e
 }
 

@@ -24,6 +24,7 @@ func (a *App) buildMux() *asynq.ServeMux {
 	mux.Handle(aggregate.TypeSweep, a.sweeper)
 	a.auth.Register(mux)
 	a.registry.Register(mux)
+	a.complaints.Register(mux)
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
 		return err
