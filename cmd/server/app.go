@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/aftersales/aftersales/complaints"
+	"github.com/aftersales/aftersales/dispatch"
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/clock"
@@ -42,6 +43,7 @@ type App struct {
 	auth       *auth.Service
 	registry   *registry.Service
 	complaints *complaints.Service
+	dispatch   *dispatch.Service
 	idem       *httpx.IdempotencyStore
 	reg        *prometheus.Registry
 	spec       *openapi.Spec
@@ -118,12 +120,17 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(complaints.Collections()...)
+	a.dispatch, err = dispatch.NewService(dispatch.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(dispatch.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
-		a.complaints.EnsureIndexes} {
+		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}
@@ -154,6 +161,7 @@ func (a *App) Handler() http.Handler { return a.engine }
 // Run serves the role until ctx ends.
 func (a *App) Run(ctx context.Context, role string) error {
 	errc := make(chan error, 2)
+	go a.dispatch.Watch(ctx) // every process keeps its dispatch index in step with the network
 	if role == "all" || role == "worker" {
 		stop, err := a.startWorker()
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/hibiken/asynqmon"
 
 	"github.com/aftersales/aftersales/complaints"
+	"github.com/aftersales/aftersales/dispatch"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
@@ -43,6 +44,7 @@ func (a *App) buildRouter() *gin.Engine {
 	auth.NewHandler(a.auth, a.cfg.SecureCookies).Routes(api)
 	registry.NewHandler(a.registry).Routes(api)
 	complaints.NewHandler(a.complaints).Routes(api)
+	dispatch.NewHandler(a.dispatch).Routes(api)
 	return e
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/queue"
+	"github.com/aftersales/aftersales/internal/webhook"
 )
 
 // TypeSweepIdempotency deletes expired Idempotency-Key records.
@@ -25,6 +26,8 @@ func (a *App) buildMux() *asynq.ServeMux {
 	a.auth.Register(mux)
 	a.registry.Register(mux)
 	a.complaints.Register(mux)
+	a.dispatch.Register(mux)
+	mux.Handle(webhook.TypeDeliver, webhook.NewSender(a.dispatch, nil, a.clock))
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
 		return err
