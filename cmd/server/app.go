@@ -16,6 +16,7 @@ import (
 
 	"github.com/aftersales/aftersales/complaints"
 	"github.com/aftersales/aftersales/dispatch"
+	"github.com/aftersales/aftersales/fees"
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/clock"
@@ -44,6 +45,7 @@ type App struct {
 	registry   *registry.Service
 	complaints *complaints.Service
 	dispatch   *dispatch.Service
+	fees       *fees.Service
 	idem       *httpx.IdempotencyStore
 	reg        *prometheus.Registry
 	spec       *openapi.Spec
@@ -125,12 +127,17 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(dispatch.Collections()...)
+	a.fees, err = fees.NewService(fees.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(fees.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
-		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh} {
+		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.fees.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

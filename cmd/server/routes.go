@@ -9,6 +9,7 @@ import (
 
 	"github.com/aftersales/aftersales/complaints"
 	"github.com/aftersales/aftersales/dispatch"
+	"github.com/aftersales/aftersales/fees"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
@@ -45,6 +46,7 @@ func (a *App) buildRouter() *gin.Engine {
 	registry.NewHandler(a.registry).Routes(api)
 	complaints.NewHandler(a.complaints).Routes(api)
 	dispatch.NewHandler(a.dispatch).Routes(api)
+	fees.NewHandler(a.fees).Routes(api)
 	return e
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/aftersales/aftersales/fees"
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/queue"
@@ -27,6 +28,7 @@ func (a *App) buildMux() *asynq.ServeMux {
 	a.registry.Register(mux)
 	a.complaints.Register(mux)
 	a.dispatch.Register(mux)
+	a.fees.Register(mux)
 	mux.Handle(webhook.TypeDeliver, webhook.NewSender(a.dispatch, nil, a.clock))
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
@@ -41,6 +43,7 @@ func (a *App) periodic() map[string]time.Duration {
 		aggregate.TypeSweep:         a.cfg.SweepInterval,
 		auth.TypeSweepRefreshTokens: time.Hour,
 		TypeSweepIdempotency:        time.Hour,
+		fees.TypeGenerateStatements: time.Hour,
 	}
 }
 
