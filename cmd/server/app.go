@@ -26,6 +26,7 @@ import (
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/internal/queue"
 	"github.com/aftersales/aftersales/registry"
+	"github.com/aftersales/aftersales/rma"
 )
 
 // Version is the API version reported in /openapi.json.
@@ -46,6 +47,7 @@ type App struct {
 	complaints *complaints.Service
 	dispatch   *dispatch.Service
 	fees       *fees.Service
+	rma        *rma.Service
 	idem       *httpx.IdempotencyStore
 	reg        *prometheus.Registry
 	spec       *openapi.Spec
@@ -132,12 +134,18 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(fees.Collections()...)
+	a.rma, err = rma.NewService(rma.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log,
+		Directory: a.registry, Cases: a.complaints, Router: a.dispatch})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(rma.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
-		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.fees.EnsureIndexes} {
+		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.fees.EnsureIndexes, a.rma.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

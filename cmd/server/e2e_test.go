@@ -132,3 +132,53 @@ func TestComplaintFromIntakeToFollowUpOverHTTP(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond)
 	_ = app
 }
+
+// poll asks path until ok says the answer is what the test waits for (work done by the
+// worker), and returns that answer.
+func (c client) poll(path string, ok func(map[string]any) bool) map[string]any {
+	c.t.Helper()
+	var last map[string]any
+	require.Eventually(c.t, func() bool {
+		status, m := c.do(http.MethodGet, path, nil)
+		last = m
+		return status == http.StatusOK && ok(m)
+	}, 30*time.Second, 50*time.Millisecond, "GET %s never became ready: %v", path, last)
+	return last
+}
+
+func TestComplaintTriagedIntoARefundResolvesWhenTheRMACloses(t *testing.T) {
+	_, admin := running(t)
+	agent := staff(admin, "agent", "desk@example.com", map[string]any{"tier": "L1"})
+	sold(t, admin, agent, "TM-2002", "SN-AC-0002")
+	customer := agent.must(http.StatusOK, http.MethodGet, "/api/v1/units/SN-AC-0002", nil)["customer_id"].(string)
+
+	c := agent.must(http.StatusCreated, http.MethodPost, "/api/v1/complaints", map[string]any{
+		"channel": "marketplace", "customer_id": customer, "serial": "SN-AC-0002", "category": "damaged",
+		"description": "外机运输途中压坏 — outdoor unit arrived crushed"})
+	id := c["id"].(string)
+	assert.Equal(t, "serious", c["class"])
+	agent.must(http.StatusOK, http.MethodPost, "/api/v1/complaints/"+id+"/respond", map[string]any{"message": "Sorry — refunding you"})
+	agent.must(http.StatusOK, http.MethodPost, "/api/v1/complaints/"+id+"/triage", map[string]any{
+		"rma": map[string]any{"type": "refund_only", "reason": "crushed in transit, customer keeps nothing",
+			"lines": []any{map[string]any{"line_no": 1, "qty": 1}}}})
+
+	// The worker turns the triage request into an RMA linked to the complaint and
+	// reserves its line.
+	list := agent.poll("/api/v1/rmas?complaint_id="+id, func(m map[string]any) bool {
+		items, _ := m["items"].([]any)
+		return len(items) == 1 && items[0].(map[string]any)["claims_pending"] != true
+	})
+	rmaID := list["items"].([]any)[0].(map[string]any)["id"].(string)
+
+	agent.must(http.StatusOK, http.MethodPost, "/api/v1/rmas/"+rmaID+"/approve", nil)
+	agent.must(http.StatusOK, http.MethodPost, "/api/v1/rmas/"+rmaID+"/refund", map[string]any{
+		"amount": 399900, "currency": "CNY", "method": "original"})
+
+	agent.poll("/api/v1/rmas/"+rmaID, func(m map[string]any) bool { return m["status"] == "closed" })
+	resolved := agent.poll("/api/v1/complaints/"+id, func(m map[string]any) bool { return m["status"] == "resolved" })
+	assert.NotEqual(t, true, resolved["fcr"], "resolved through linked work, not at first contact")
+
+	closed := agent.must(http.StatusOK, http.MethodPost, "/api/v1/complaints/"+id+"/follow-up", map[string]any{
+		"reached": true, "resolved": true, "csat": 4, "nps": 8})
+	assert.Equal(t, "closed", closed["status"])
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/registry"
+	"github.com/aftersales/aftersales/rma"
 )
 
 // buildRouter assembles every route in one place: plumbing, then each domain's Routes.
@@ -47,6 +48,7 @@ func (a *App) buildRouter() *gin.Engine {
 	complaints.NewHandler(a.complaints).Routes(api)
 	dispatch.NewHandler(a.dispatch).Routes(api)
 	fees.NewHandler(a.fees).Routes(api)
+	rma.NewHandler(a.rma).Routes(api)
 	return e
 }
 

@@ -29,6 +29,7 @@ func (a *App) buildMux() *asynq.ServeMux {
 	a.complaints.Register(mux)
 	a.dispatch.Register(mux)
 	a.fees.Register(mux)
+	a.rma.Register(mux)
 	mux.Handle(webhook.TypeDeliver, webhook.NewSender(a.dispatch, nil, a.clock))
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
