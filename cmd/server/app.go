@@ -25,6 +25,7 @@ import (
 	"github.com/aftersales/aftersales/internal/mongox"
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/internal/queue"
+	"github.com/aftersales/aftersales/orders"
 	"github.com/aftersales/aftersales/registry"
 	"github.com/aftersales/aftersales/rma"
 )
@@ -48,6 +49,7 @@ type App struct {
 	dispatch   *dispatch.Service
 	fees       *fees.Service
 	rma        *rma.Service
+	orders     *orders.Service
 	idem       *httpx.IdempotencyStore
 	reg        *prometheus.Registry
 	spec       *openapi.Spec
@@ -140,12 +142,18 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(rma.Collections()...)
+	a.orders, err = orders.NewService(orders.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log,
+		Directory: a.registry, Complaints: a.complaints, Dispatch: a.dispatch})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(orders.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
-		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.fees.EnsureIndexes, a.rma.EnsureIndexes} {
+		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.fees.EnsureIndexes, a.rma.EnsureIndexes, a.orders.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
+	"github.com/aftersales/aftersales/orders"
 	"github.com/aftersales/aftersales/registry"
 	"github.com/aftersales/aftersales/rma"
 )
@@ -49,6 +50,7 @@ func (a *App) buildRouter() *gin.Engine {
 	dispatch.NewHandler(a.dispatch).Routes(api)
 	fees.NewHandler(a.fees).Routes(api)
 	rma.NewHandler(a.rma).Routes(api)
+	orders.NewHandler(a.orders).Routes(api)
 	return e
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/queue"
 	"github.com/aftersales/aftersales/internal/webhook"
+	"github.com/aftersales/aftersales/orders"
 )
 
 // TypeSweepIdempotency deletes expired Idempotency-Key records.
@@ -30,6 +31,8 @@ func (a *App) buildMux() *asynq.ServeMux {
 	a.dispatch.Register(mux)
 	a.fees.Register(mux)
 	a.rma.Register(mux)
+	a.orders.Register(mux)
+	mux.Handle(orders.TypeCompleted, completionHandler{fees: a.fees})
 	mux.Handle(webhook.TypeDeliver, webhook.NewSender(a.dispatch, nil, a.clock))
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
