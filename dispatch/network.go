@@ -107,10 +107,13 @@ type Network struct {
 
 // Job is the work the engine finds a candidate for.
 type Job struct {
-	Category string
-	Brand    string
-	Skills   []string
-	Lat, Lon float64
+	// ServiceType and Region key the labour rules of fee schedules (repair, 440300…).
+	ServiceType string
+	Region      string
+	Category    string
+	Brand       string
+	Skills      []string
+	Lat, Lon    float64
 	// Window is when the customer wants the visit; zero means "as soon as possible".
 	Window    struct{ Start, End time.Time }
 	ResolveBy time.Time // zero: no SLA deadline

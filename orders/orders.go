@@ -200,7 +200,7 @@ func (o *ServiceOrder) open() bool { return slices.Contains(openStatuses, o.Stat
 // job is the order as the dispatch engine sees it; why is set when it cannot be
 // dispatched by the engine at all, and says why.
 func (o *ServiceOrder) job() (j dispatch.Job, why string) {
-	j = dispatch.Job{Category: o.Category, Brand: o.Brand, Skills: o.Skills, Priority: o.Priority}
+	j = dispatch.Job{ServiceType: o.Type, Category: o.Category, Brand: o.Brand, Skills: o.Skills, Priority: o.Priority}
 	if o.Appointment != nil {
 		j.Window.Start, j.Window.End = o.Appointment.Start, o.Appointment.End
 	}
@@ -214,6 +214,10 @@ func (o *ServiceOrder) job() (j dispatch.Job, why string) {
 		return j, "the order names no registered unit, so its product category is unknown"
 	}
 	j.Lat, j.Lon = o.Site.Lat, o.Site.Lon
+	j.Region = o.Site.Province
+	if j.Region == "" {
+		j.Region = o.Site.City
+	}
 	return j, ""
 }
 

@@ -126,16 +126,17 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(complaints.Collections()...)
-	a.dispatch, err = dispatch.NewService(dispatch.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log})
-	if err != nil {
-		return err
-	}
-	a.sweeper.Watch(dispatch.Collections()...)
 	a.fees, err = fees.NewService(fees.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log})
 	if err != nil {
 		return err
 	}
 	a.sweeper.Watch(fees.Collections()...)
+	a.dispatch, err = dispatch.NewService(dispatch.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log,
+		Fees: feeLabour{fees: a.fees, clock: a.clock}})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(dispatch.Collections()...)
 	a.rma, err = rma.NewService(rma.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log,
 		Directory: a.registry, Cases: a.complaints, Router: a.dispatch})
 	if err != nil {
@@ -153,7 +154,7 @@ func (a *App) buildServices(ctx context.Context) error {
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
-		a.complaints.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.fees.EnsureIndexes, a.rma.EnsureIndexes, a.orders.EnsureIndexes} {
+		a.complaints.EnsureIndexes, a.fees.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.rma.EnsureIndexes, a.orders.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}
