@@ -26,6 +26,7 @@ import (
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/internal/queue"
 	"github.com/aftersales/aftersales/orders"
+	"github.com/aftersales/aftersales/parts"
 	"github.com/aftersales/aftersales/registry"
 	"github.com/aftersales/aftersales/rma"
 )
@@ -50,6 +51,7 @@ type App struct {
 	fees       *fees.Service
 	rma        *rma.Service
 	orders     *orders.Service
+	parts      *parts.Service
 	idem       *httpx.IdempotencyStore
 	reg        *prometheus.Registry
 	spec       *openapi.Spec
@@ -149,12 +151,21 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(orders.Collections()...)
+	net := partsLocations{net: a.dispatch}
+	a.parts, err = parts.NewService(parts.Deps{DB: a.db, Publisher: a.relay, Clock: a.clock, Log: a.log,
+		Locations: net, Technicians: net, Orders: partsOrders{orders: a.orders, quotes: a.fees},
+		UnitHistory: registry.UnitTouched})
+	if err != nil {
+		return err
+	}
+	a.sweeper.Watch(parts.Collections()...)
 	return nil
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
-		a.complaints.EnsureIndexes, a.fees.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.rma.EnsureIndexes, a.orders.EnsureIndexes} {
+		a.complaints.EnsureIndexes, a.fees.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.rma.EnsureIndexes, a.orders.EnsureIndexes,
+		a.parts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

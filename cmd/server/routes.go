@@ -14,6 +14,7 @@ import (
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/orders"
+	"github.com/aftersales/aftersales/parts"
 	"github.com/aftersales/aftersales/registry"
 	"github.com/aftersales/aftersales/rma"
 )
@@ -51,6 +52,7 @@ func (a *App) buildRouter() *gin.Engine {
 	fees.NewHandler(a.fees).Routes(api)
 	rma.NewHandler(a.rma).Routes(api)
 	orders.NewHandler(a.orders).Routes(api)
+	parts.NewHandler(a.parts).Routes(api)
 	return e
 }
 

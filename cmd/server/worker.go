@@ -12,6 +12,7 @@ import (
 	"github.com/aftersales/aftersales/internal/queue"
 	"github.com/aftersales/aftersales/internal/webhook"
 	"github.com/aftersales/aftersales/orders"
+	"github.com/aftersales/aftersales/parts"
 )
 
 // TypeSweepIdempotency deletes expired Idempotency-Key records.
@@ -32,6 +33,7 @@ func (a *App) buildMux() *asynq.ServeMux {
 	a.fees.Register(mux)
 	a.rma.Register(mux)
 	a.orders.Register(mux)
+	a.parts.Register(mux)
 	mux.Handle(orders.TypeCompleted, completionHandler{fees: a.fees})
 	mux.Handle(webhook.TypeDeliver, webhook.NewSender(a.dispatch, nil, a.clock))
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
@@ -48,6 +50,8 @@ func (a *App) periodic() map[string]time.Duration {
 		auth.TypeSweepRefreshTokens: time.Hour,
 		TypeSweepIdempotency:        time.Hour,
 		fees.TypeGenerateStatements: time.Hour,
+		parts.TypeScanFlags:         time.Hour,
+		parts.TypeReconcile:         2 * time.Minute,
 	}
 }
 
