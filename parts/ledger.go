@@ -254,7 +254,7 @@ func (l *ledger) applyLeg(ctx context.Context, o op, g leg) error {
 	}
 	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "on_hand", Value: g.OnHand}, {Key: "reserved", Value: g.Reserved}}},
 		{Key: "$push", Value: bson.D{{Key: "touched", Value: o.ID}}}, {Key: "$set", Value: set}}
-	for attempt := 0; attempt < 2; attempt++ {
+	for attempt := 0; attempt < 5; attempt++ {
 		ok, err := l.stock.UpdateByID(ctx, id, cond, update)
 		if err != nil || ok {
 			return err
@@ -272,11 +272,15 @@ func (l *ledger) applyLeg(ctx context.Context, o op, g leg) error {
 			return err
 		case slices.Contains(d.Touched, o.ID):
 			return nil
+		case d.OnHand+g.OnHand >= 0 && d.Reserved+g.Reserved >= 0:
+			// The figures allow the leg now: the document changed between the update
+			// and this read (another operation created or moved it). Try again rather
+			// than report a shortage that is not there.
 		default:
 			return shortage(g, d)
 		}
 	}
-	return fmt.Errorf("stock %s: created but not found", id)
+	return fmt.Errorf("stock %s: kept changing under operation %s", id, o.ID)
 }
 
 func shortage(g leg, d stockDoc) *ShortageError {
