@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -259,7 +260,13 @@ func (s *Service) ListQuotes(ctx context.Context, p auth.Principal, orderID stri
 	for _, d := range docs {
 		out = append(out, d.toQuote(now))
 	}
-	slices.SortFunc(out, func(a, b Quote) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	// Ids are ULIDs: they break ties between quotes made in the same millisecond.
+	slices.SortFunc(out, func(a, b Quote) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 

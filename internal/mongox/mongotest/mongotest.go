@@ -53,6 +53,11 @@ func DB(tb testing.TB) *mongox.DB {
 	tb.Helper()
 	opts := Options(tb)
 	once.Do(func() {
+		if opts.URI == "" && opts.PostgreSQLURL != "" {
+			if opts.PostgreSQLURL, openErr = privatePostgres(context.Background(), opts.PostgreSQLURL); openErr != nil {
+				return
+			}
+		}
 		shared, openErr = mongox.Open(context.Background(), opts)
 	})
 	if openErr != nil {
