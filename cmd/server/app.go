@@ -25,6 +25,7 @@ import (
 	"github.com/aftersales/aftersales/internal/mongox"
 	"github.com/aftersales/aftersales/internal/openapi"
 	"github.com/aftersales/aftersales/internal/queue"
+	"github.com/aftersales/aftersales/mobileapi"
 	"github.com/aftersales/aftersales/orders"
 	"github.com/aftersales/aftersales/parts"
 	"github.com/aftersales/aftersales/registry"
@@ -52,6 +53,7 @@ type App struct {
 	rma        *rma.Service
 	orders     *orders.Service
 	parts      *parts.Service
+	mobile     *mobileapi.Service
 	idem       *httpx.IdempotencyStore
 	reg        *prometheus.Registry
 	spec       *openapi.Spec
@@ -159,13 +161,15 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	a.sweeper.Watch(parts.Collections()...)
-	return nil
+	a.mobile, err = mobileapi.NewService(mobileapi.Deps{DB: a.db, Clock: a.clock, Log: a.log,
+		Orders: a.orders, Parts: a.parts, Sessions: a.auth, Idempotency: a.idem})
+	return err
 }
 
 func (a *App) ensureIndexes(ctx context.Context) error {
 	for _, ensure := range []func(context.Context) error{a.auth.EnsureIndexes, a.idem.EnsureIndexes, a.registry.EnsureIndexes,
 		a.complaints.EnsureIndexes, a.fees.EnsureIndexes, a.dispatch.EnsureIndexes, a.dispatch.Refresh, a.rma.EnsureIndexes, a.orders.EnsureIndexes,
-		a.parts.EnsureIndexes} {
+		a.parts.EnsureIndexes, a.mobile.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
 	"github.com/aftersales/aftersales/internal/openapi"
+	"github.com/aftersales/aftersales/mobileapi"
 	"github.com/aftersales/aftersales/orders"
 	"github.com/aftersales/aftersales/parts"
 	"github.com/aftersales/aftersales/registry"
@@ -32,12 +33,12 @@ func (a *App) buildRouter() *gin.Engine {
 	}
 	metrics := httpx.NewMetrics(a.reg)
 	a.registerMetrics()
-	e.Use(httpx.RequestIDMiddleware(a.log), httpx.Recover(), metrics.Middleware(), httpx.AccessLog(),
-		httpx.BodyLimit(a.cfg.MaxBodyBytes))
+	limits := httpx.NewBodyLimits(a.cfg.MaxBodyBytes)
+	e.Use(httpx.RequestIDMiddleware(a.log), httpx.Recover(), metrics.Middleware(), httpx.AccessLog(), limits.Middleware())
 	e.NoRoute(httpx.NoRoute)
 	e.NoMethod(httpx.NoMethod)
 
-	root := httpx.NewRouter(&e.RouterGroup, a.spec, a.auth.Guard).WithIdempotency(a.idem)
+	root := httpx.NewRouter(&e.RouterGroup, a.spec, a.auth.Guard).WithIdempotency(a.idem).WithBodyLimits(limits)
 	httpx.Health(root, map[string]func(ctx context.Context) error{"mongo": a.db.Ping, "redis": a.redis.Ping})
 	metrics.Routes(root)
 	root.Handle(openapi.Operation{Method: http.MethodGet, Path: "/openapi.json", Summary: "This API's OpenAPI 3 document", Tag: "meta"},
@@ -53,6 +54,9 @@ func (a *App) buildRouter() *gin.Engine {
 	rma.NewHandler(a.rma).Routes(api)
 	orders.NewHandler(a.orders).Routes(api)
 	parts.NewHandler(a.parts).Routes(api)
+	mobile := root.Group("/mobile/v1")
+	mobileapi.NewHandler(a.mobile).Routes(mobile)
+	parts.NewHandler(a.parts).MobileRoutes(mobile)
 	return e
 }
 

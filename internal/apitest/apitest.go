@@ -47,6 +47,7 @@ type Env struct {
 	Root   *httpx.Router // /, for /mobile/v1 and the like
 	Spec   *openapi.Spec
 	Mux    *asynq.ServeMux
+	Idem   *httpx.IdempotencyStore
 	Log    *slog.Logger
 	colls  []string
 }
@@ -72,9 +73,11 @@ func New(tb testing.TB) *Env {
 
 	gin.SetMode(gin.TestMode)
 	e.Engine = gin.New()
-	e.Engine.Use(httpx.RequestIDMiddleware(e.Log), httpx.Recover(), httpx.BodyLimit(1<<20))
+	limits := httpx.NewBodyLimits(1 << 20)
+	e.Engine.Use(httpx.RequestIDMiddleware(e.Log), httpx.Recover(), limits.Middleware())
 	e.Engine.NoRoute(httpx.NoRoute)
-	e.Root = httpx.NewRouter(&e.Engine.RouterGroup, e.Spec, e.Auth.Guard).WithIdempotency(idem)
+	e.Idem = idem
+	e.Root = httpx.NewRouter(&e.Engine.RouterGroup, e.Spec, e.Auth.Guard).WithIdempotency(idem).WithBodyLimits(limits)
 	e.API = e.Root.Group("/api/v1")
 	auth.NewHandler(e.Auth, false).Routes(e.API)
 	return e

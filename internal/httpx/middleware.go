@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -73,10 +74,38 @@ func Recover() gin.HandlerFunc {
 	})
 }
 
-// BodyLimit caps request bodies at n bytes; a declared length over it is refused before
-// reading, and a body that turns out longer fails in Bind with a 413.
-func BodyLimit(n int64) gin.HandlerFunc {
+// BodyLimits caps request bodies: Default for every route, more for the routes that
+// declare it (uploads). A declared length over the limit is refused before reading;
+// a body that turns out longer fails when read (Bind answers 413).
+type BodyLimits struct {
+	Default int64
+	mu      sync.RWMutex
+	routes  map[string]int64 // "METHOD path" → limit
+}
+
+// NewBodyLimits returns limits with default n.
+func NewBodyLimits(n int64) *BodyLimits { return &BodyLimits{Default: n, routes: map[string]int64{}} }
+
+// Allow raises the limit of one route.
+func (b *BodyLimits) Allow(method, path string, n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.routes[method+" "+path] = n
+}
+
+func (b *BodyLimits) limit(method, path string) int64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if n, ok := b.routes[method+" "+path]; ok {
+		return n
+	}
+	return b.Default
+}
+
+// Middleware applies the matched route's limit; gin has routed before it runs.
+func (b *BodyLimits) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		n := b.limit(c.Request.Method, c.FullPath())
 		if c.Request.ContentLength > n {
 			Error(c, apperr.New(apperr.CodeTooLarge, "request body is larger than %d bytes", n))
 			return
@@ -85,3 +114,6 @@ func BodyLimit(n int64) gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// BodyLimit caps every request body at n bytes.
+func BodyLimit(n int64) gin.HandlerFunc { return NewBodyLimits(n).Middleware() }

@@ -17,6 +17,7 @@ type Router struct {
 	spec  *openapi.Spec
 	guard func(op openapi.Operation) []gin.HandlerFunc
 	idem  *IdempotencyStore
+	body  *BodyLimits
 }
 
 // NewRouter wraps group. guard returns the middleware a documented operation needs
@@ -34,6 +35,13 @@ func (r *Router) WithIdempotency(store *IdempotencyStore) *Router {
 	return &c
 }
 
+// WithBodyLimits lets operations that declare MaxBody raise the body limit of their route.
+func (r *Router) WithBodyLimits(b *BodyLimits) *Router {
+	c := *r
+	c.body = b
+	return &c
+}
+
 // Handle registers op with handler. op.Path is relative to the router's group.
 func (r *Router) Handle(op openapi.Operation, handler gin.HandlerFunc) {
 	full := op
@@ -45,6 +53,9 @@ func (r *Router) Handle(op openapi.Operation, handler gin.HandlerFunc) {
 	if r.idem != nil && full.Method == http.MethodPost && len(full.Roles) > 0 {
 		full.Idempotent = true
 		chain = append(chain, Idempotency(r.idem))
+	}
+	if op.MaxBody > 0 && r.body != nil {
+		r.body.Allow(op.Method, full.Path, op.MaxBody)
 	}
 	r.spec.Add(full)
 	r.group.Handle(op.Method, op.Path, append(chain, handler)...)

@@ -22,7 +22,8 @@ type Operation struct {
 	Response    any      // success body type, or nil
 	Status      int      // success status, default 200
 	Query       []Param
-	Idempotent  bool // accepts Idempotency-Key
+	Idempotent  bool  // accepts Idempotency-Key
+	MaxBody     int64 // request body limit in bytes when larger than the server's default (uploads)
 	Description string
 }
 
