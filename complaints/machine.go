@@ -150,27 +150,16 @@ func humanAction(a action) string {
 }
 
 // errNoop tells retry that the change is no longer needed: the world moved on.
-var errNoop = errors.New("complaints: nothing to do")
+var errNoop = aggregate.ErrNoop
 
-// retry runs step on a fresh read of complaint id until it lands, needs nothing, or
-// fails for another reason than a lost race. Workers and other domains use it: they have
-// no user to send a 409 to.
+// retry runs step on a fresh read of complaint id until it lands, needs nothing, or fails
+// for another reason than a lost race (see aggregate.Retry).
 func (s *Service) retry(ctx context.Context, id string, step func(c *Complaint) error) error {
-	var err error
-	for range 10 {
+	return aggregate.Retry(ctx, func(ctx context.Context) (*Complaint, error) {
 		var c Complaint
-		if err = s.store.Load(ctx, id, &c); err != nil {
-			return err
-		}
-		err = step(&c)
-		if errors.Is(err, errNoop) {
-			return nil
-		}
-		if !errors.Is(err, apperr.ErrVersionConflict) {
-			return err
-		}
-	}
-	return err
+		err := s.store.Load(ctx, id, &c)
+		return &c, err
+	}, step)
 }
 
 // retryTimer is retry for a timer's handler: a complaint that is gone needs no warning.

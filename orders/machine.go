@@ -149,24 +149,14 @@ func (a action) human() string {
 }
 
 // errNoop tells retry that the change is no longer needed: the world moved on.
-var errNoop = errors.New("orders: nothing to do")
+var errNoop = aggregate.ErrNoop
 
 // retry runs step on a fresh read of order id until it lands, needs nothing, or fails
-// for another reason than a lost race. Workers use it: they have no user to send a 409.
+// for another reason than a lost race (see aggregate.Retry).
 func (s *Service) retry(ctx context.Context, id string, step func(o *ServiceOrder) error) error {
-	var err error
-	for range 10 {
+	return aggregate.Retry(ctx, func(ctx context.Context) (*ServiceOrder, error) {
 		var o ServiceOrder
-		if err = s.store.Load(ctx, id, &o); err != nil {
-			return err
-		}
-		err = step(&o)
-		if errors.Is(err, errNoop) {
-			return nil
-		}
-		if !errors.Is(err, apperr.ErrVersionConflict) {
-			return err
-		}
-	}
-	return err
+		err := s.store.Load(ctx, id, &o)
+		return &o, err
+	}, step)
 }

@@ -158,24 +158,12 @@ func (s *Service) move(ctx context.Context, actor aggregate.Actor, r *RMA, act a
 }
 
 // errNoop tells retry that the change is no longer needed: the world moved on.
-var errNoop = errors.New("rma: nothing to do")
+var errNoop = aggregate.ErrNoop
 
-// retry runs step on a fresh read of RMA id until it lands, needs nothing, or fails for
-// another reason than a lost race. Workers use it: they have no user to send a 409 to.
+// retry runs step on a fresh read of RMA id until it lands, needs nothing, or fails
+// for another reason than a lost race (see aggregate.Retry).
 func (s *Service) retry(ctx context.Context, id string, step func(r *RMA) error) error {
-	var err error
-	for range 10 {
-		var r *RMA
-		if r, err = s.load(ctx, id); err != nil {
-			return err
-		}
-		err = step(r)
-		if errors.Is(err, errNoop) {
-			return nil
-		}
-		if !errors.Is(err, apperr.ErrVersionConflict) {
-			return err
-		}
-	}
-	return err
+	return aggregate.Retry(ctx, func(ctx context.Context) (*RMA, error) {
+		return s.load(ctx, id)
+	}, step)
 }
