@@ -13,13 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -178,7 +176,6 @@ func (d *drill) pendingEvents() int {
 
 func (d *drill) pendingTypes() map[string]int {
 	ctx, now, out := context.Background(), d.app.clock.Now(), map[string]int{}
-	insp := asynq.NewInspector(d.app.redis.Conn)
 	for _, coll := range d.app.sweeper.Collections() {
 		var docs []struct {
 			ID     string            `bson:"_id"`
@@ -193,12 +190,14 @@ func (d *drill) pendingTypes() map[string]int {
 				if e.DueAt.After(now) {
 					continue
 				}
-				state := "not in the queue"
-				if info, err := insp.GetTaskInfo(e.Queue, e.ID); err == nil {
-					if info.State == asynq.TaskStateScheduled || info.State == asynq.TaskStateRetry {
-						continue // held by the queue: a timer, or a retry after a failed attempt
-					}
-					state = info.State.String() + " " + info.LastErr
+				// Asynq's own hash of the task: the inspector cannot be asked, since after a
+				// flush it reports a queue the client already used as missing.
+				state, err := d.app.redis.Client().HGet(ctx, "asynq:{"+e.Queue+"}:t:"+e.ID, "state").Result()
+				if err != nil {
+					state = "not in the queue"
+				}
+				if state == "scheduled" || state == "retry" {
+					continue // held by the queue: a timer, or a retry after a failed attempt
 				}
 				docDue := "unset"
 				if doc.Due != nil {
@@ -381,26 +380,13 @@ func TestDrillKillTheWorkerMidFlowLosesNoTask(t *testing.T) {
 	d.counts(8, 2, 6)
 }
 
-// Under heavy load this drill has left a service order's event (dispatch:assign,
-// registry:unit_touched) stranded in 1 of about 7 runs: the same open defect as the
-// RMA variant below. Skipped in CI until it is fixed; run with DRILL_KNOWN_DEFECTS=1.
-// The outbox's own flush test (internal/aggregate/delivery_test.go) runs in CI.
 func TestDrillFlushRedisMidFlowTheSweeperRestoresEveryStep(t *testing.T) {
-	if os.Getenv("DRILL_KNOWN_DEFECTS") == "" {
-		t.Skip("known defect: an event can stay stranded after a Redis flush under load (see docs/performance.md)")
-	}
 	flushDrill(t, false)
 }
 
-// The same drill with RMAs in the mix. It fails today: after the flush, one or two
-// rma:claims_check timers (due a minute after an RMA is created) stay in the RMA's
-// outbox, absent from the queue, and eight sweeps past the grace do not re-drive them.
-// Skipped so CI stays green until the rma/outbox owners fix it; run it with
-// DRILL_KNOWN_DEFECTS=1.
+// The same drill with RMAs in the mix: their claims-check timers are due a minute after
+// an RMA is created, so some are re-driven by the sweeper and some wait in the queue.
 func TestDrillFlushRedisMidFlowRestoresRMATimers(t *testing.T) {
-	if os.Getenv("DRILL_KNOWN_DEFECTS") == "" {
-		t.Skip("known defect: rma:claims_check timers are not re-driven after a Redis flush (see docs/performance.md)")
-	}
 	flushDrill(t, true)
 }
 
