@@ -7,33 +7,25 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/apperr"
 	"github.com/aftersales/aftersales/internal/auth"
 	"github.com/aftersales/aftersales/internal/httpx"
+	"github.com/aftersales/aftersales/internal/mongox"
 )
-
-func index(keys ...string) mongo.IndexModel {
-	d := bson.D{}
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: 1})
-	}
-	return mongo.IndexModel{Keys: d}
-}
 
 // EnsureIndexes creates the complaints' and alerts' indexes, one per command (FerretDB
 // v1 drops the connection when one command names several existing indexes).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	complaints := append(aggregate.Indexes(),
-		index("status", "_id"), index("class", "_id"), index("tier", "_id"), index("assignee", "_id"),
-		index("breached", "_id"), index("channel", "_id"), index("customer_id", "_id"),
-		index("created_at"), index("follow_up_status", "follow_up_due"))
+		mongox.Index("status", "_id"), mongox.Index("class", "_id"), mongox.Index("tier", "_id"), mongox.Index("assignee", "_id"),
+		mongox.Index("breached", "_id"), mongox.Index("channel", "_id"), mongox.Index("customer_id", "_id"),
+		mongox.Index("created_at"), mongox.Index("follow_up_status", "follow_up_due"))
 	if err := s.store.Collection().EnsureIndexes(ctx, complaints...); err != nil {
 		return err
 	}
-	return s.alerts.EnsureIndexes(ctx, index("to", "_id"), index("complaint_id"))
+	return s.alerts.EnsureIndexes(ctx, mongox.Index("to", "_id"), mongox.Index("complaint_id"))
 }
 
 // listProjection leaves out what a list never shows.

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -88,16 +87,8 @@ func Collections() []string {
 	return []string{SchedulesCollection, QuotesCollection, PricedJobsCollection, StatementsCollection}
 }
 
-func index(keys ...string) mongo.IndexModel {
-	d := bson.D{}
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: 1})
-	}
-	return mongo.IndexModel{Keys: d}
-}
-
 func unique(name string, keys ...string) mongo.IndexModel {
-	m := index(keys...)
+	m := mongox.Index(keys...)
 	m.Options = options.Index().SetName(name).SetUnique(true)
 	return m
 }
@@ -110,11 +101,11 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 		models []mongo.IndexModel
 	}{
 		{s.schedules, []mongo.IndexModel{unique("outlet_unique", "outlet_id")}},
-		{s.quotes, []mongo.IndexModel{index("order_id"), unique("accepted_key_unique", "accepted_key")}},
-		{s.jobs, []mongo.IndexModel{index("outlet_id", "settle_period", "statement_id"),
-			index("statement_id", "brand_total", "settle_period"), index("completed_at")}},
+		{s.quotes, []mongo.IndexModel{mongox.Index("order_id"), unique("accepted_key_unique", "accepted_key")}},
+		{s.jobs, []mongo.IndexModel{mongox.Index("outlet_id", "settle_period", "statement_id"),
+			mongox.Index("statement_id", "brand_total", "settle_period"), mongox.Index("completed_at")}},
 		{s.statements, []mongo.IndexModel{unique("outlet_period_unique", "key"),
-			index("status", "_id"), index("period", "_id"), index("outlet_id", "_id")}},
+			mongox.Index("status", "_id"), mongox.Index("period", "_id"), mongox.Index("outlet_id", "_id")}},
 	}
 	for _, set := range sets {
 		if err := set.store.Collection().EnsureIndexes(ctx, append(aggregate.Indexes(), set.models...)...); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/aftersales/aftersales/internal/aggregate"
@@ -14,22 +13,14 @@ import (
 	"github.com/aftersales/aftersales/internal/mongox"
 )
 
-func index(keys ...string) mongo.IndexModel {
-	d := bson.D{}
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: 1})
-	}
-	return mongo.IndexModel{Keys: d}
-}
-
 // EnsureIndexes creates the indexes of the lists, the board and the offer lookups; it
 // runs at every start.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	models := append(aggregate.Indexes(),
-		index("status", "_id"), index("offer_ids"), index("offer_outlet_id", "_id"),
-		index("offer_technician_id", "_id"), index("offer_deadline"), index("assigned_outlet_id", "_id"),
-		index("assigned_technician_id", "_id"), index("resolve_by"), index("customer_id", "_id"),
-		index("complaint_id", "_id"))
+		mongox.Index("status", "_id"), mongox.Index("offer_ids"), mongox.Index("offer_outlet_id", "_id"),
+		mongox.Index("offer_technician_id", "_id"), mongox.Index("offer_deadline"), mongox.Index("assigned_outlet_id", "_id"),
+		mongox.Index("assigned_technician_id", "_id"), mongox.Index("resolve_by"), mongox.Index("customer_id", "_id"),
+		mongox.Index("complaint_id", "_id"))
 	return s.store.Collection().EnsureIndexes(ctx, models...)
 }
 

@@ -14,14 +14,6 @@ import (
 	"github.com/aftersales/aftersales/internal/mongox"
 )
 
-func index(fields ...string) mongo.IndexModel {
-	keys := bson.D{}
-	for _, f := range fields {
-		keys = append(keys, bson.E{Key: f, Value: 1})
-	}
-	return mongo.IndexModel{Keys: keys}
-}
-
 // EnsureIndexes creates every index the package queries by; every queried field is a
 // top-level scalar (or, for transfers' parties, an array of strings).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
@@ -32,16 +24,16 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 		models []mongo.IndexModel
 	}{
 		{s.catalog.Collection(), aggregate.Indexes()},
-		{s.requisitions.Collection(), append(aggregate.Indexes(), index("status"), index("warehouse_id"),
-			index("technician_id"), index("outlet_id"), index("issued_at"), index("created_at"))},
-		{s.transfers.Collection(), append(aggregate.Indexes(), index("parties"), index("status"))},
-		{s.consumptions.Collection(), append(aggregate.Indexes(), index("defective_serial"), index("technician_id"),
-			index("outlet_id"), index("order_id"), index("consumed_at"), index("defective_due_at"))},
-		{s.ledger.stock, []mongo.IndexModel{index("location"), index("outlet_id")}},
-		{s.ledger.serials, []mongo.IndexModel{index("location"), index("outlet_id")}},
-		{s.ledger.entries, []mongo.IndexModel{uniqueLeg, index("state", "at"), index("batch"), index("location"), index("ref"), index("serial")}},
-		{s.returns, []mongo.IndexModel{index("serial"), index("technician_id"), index("at")}},
-		{s.flags, []mongo.IndexModel{index("kind"), index("technician_id"), index("outlet_id"), index("raised_at")}},
+		{s.requisitions.Collection(), append(aggregate.Indexes(), mongox.Index("status"), mongox.Index("warehouse_id"),
+			mongox.Index("technician_id"), mongox.Index("outlet_id"), mongox.Index("issued_at"), mongox.Index("created_at"))},
+		{s.transfers.Collection(), append(aggregate.Indexes(), mongox.Index("parties"), mongox.Index("status"))},
+		{s.consumptions.Collection(), append(aggregate.Indexes(), mongox.Index("defective_serial"), mongox.Index("technician_id"),
+			mongox.Index("outlet_id"), mongox.Index("order_id"), mongox.Index("consumed_at"), mongox.Index("defective_due_at"))},
+		{s.ledger.stock, []mongo.IndexModel{mongox.Index("location"), mongox.Index("outlet_id")}},
+		{s.ledger.serials, []mongo.IndexModel{mongox.Index("location"), mongox.Index("outlet_id")}},
+		{s.ledger.entries, []mongo.IndexModel{uniqueLeg, mongox.Index("state", "at"), mongox.Index("batch"), mongox.Index("location"), mongox.Index("ref"), mongox.Index("serial")}},
+		{s.returns, []mongo.IndexModel{mongox.Index("serial"), mongox.Index("technician_id"), mongox.Index("at")}},
+		{s.flags, []mongo.IndexModel{mongox.Index("kind"), mongox.Index("technician_id"), mongox.Index("outlet_id"), mongox.Index("raised_at")}},
 	}
 	for _, p := range plan {
 		if err := p.coll.EnsureIndexes(ctx, p.models...); err != nil {

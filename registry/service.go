@@ -69,14 +69,6 @@ func NewService(d Deps) (*Service, error) {
 // Collections lists the aggregate collections whose outboxes the sweeper must watch.
 func Collections() []string { return []string{CustomersCollection, SalesOrdersCollection} }
 
-func index(keys ...string) mongo.IndexModel {
-	d := bson.D{}
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: 1})
-	}
-	return mongo.IndexModel{Keys: d}
-}
-
 func unique(name, key string) mongo.IndexModel {
 	return mongo.IndexModel{Keys: bson.D{{Key: key, Value: 1}}, Options: options.Index().SetName(name).SetUnique(true)}
 }
@@ -84,12 +76,12 @@ func unique(name, key string) mongo.IndexModel {
 // EnsureIndexes creates the registry's indexes; it runs at every start.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	for coll, models := range map[*mongox.Collection][]mongo.IndexModel{
-		s.customers.Collection(): append(aggregate.Indexes(), unique("phone_unique", "phone"), index("name_key", "_id")),
+		s.customers.Collection(): append(aggregate.Indexes(), unique("phone_unique", "phone"), mongox.Index("name_key", "_id")),
 		s.orders.Collection(): append(aggregate.Indexes(), unique("shop_key_unique", "shop_key"),
-			index("customer_id", "_id"), index("serials")),
-		s.products: {index("category", "_id")},
-		s.units:    {index("customer_id"), index("sales_order_id")},
-		s.history:  {index("serial", "at")},
+			mongox.Index("customer_id", "_id"), mongox.Index("serials")),
+		s.products: {mongox.Index("category", "_id")},
+		s.units:    {mongox.Index("customer_id"), mongox.Index("sales_order_id")},
+		s.history:  {mongox.Index("serial", "at")},
 	} {
 		if err := coll.EnsureIndexes(ctx, models...); err != nil {
 			return err

@@ -101,23 +101,15 @@ func Collections() []string { return []string{RMAsCollection, RefundsCollection}
 // Policy is the return policy in force.
 func (s *Service) Policy() Policy { return s.policy }
 
-func index(keys ...string) mongo.IndexModel {
-	d := bson.D{}
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: 1})
-	}
-	return mongo.IndexModel{Keys: d}
-}
-
 // EnsureIndexes creates the desk's indexes; it runs at every start.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	requestUnique := mongo.IndexModel{Keys: bson.D{{Key: "request_id", Value: 1}},
 		Options: options.Index().SetName("request_id_unique").SetUnique(true)}
 	for coll, models := range map[*mongox.Collection][]mongo.IndexModel{
-		s.store.Collection(): append(aggregate.Indexes(), requestUnique, index("status", "_id"),
-			index("warehouse_id", "status", "_id"), index("customer_id", "_id"), index("complaint_id"),
-			index("sales_order_ids"), index("serials")),
-		s.refunds.Collection(): append(aggregate.Indexes(), index("status", "_id"), index("rma_id")),
+		s.store.Collection(): append(aggregate.Indexes(), requestUnique, mongox.Index("status", "_id"),
+			mongox.Index("warehouse_id", "status", "_id"), mongox.Index("customer_id", "_id"), mongox.Index("complaint_id"),
+			mongox.Index("sales_order_ids"), mongox.Index("serials")),
+		s.refunds.Collection(): append(aggregate.Indexes(), mongox.Index("status", "_id"), mongox.Index("rma_id")),
 	} {
 		if err := coll.EnsureIndexes(ctx, models...); err != nil {
 			return err

@@ -143,3 +143,12 @@ func isFerretUniqueViolation(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed") ||
 		strings.Contains(err.Error(), "duplicate key value violates unique constraint")
 }
+
+// Index is an ascending index on keys, in order: the index every list and lookup uses.
+func Index(keys ...string) mongo.IndexModel {
+	d := bson.D{}
+	for _, k := range keys {
+		d = append(d, bson.E{Key: k, Value: 1})
+	}
+	return mongo.IndexModel{Keys: d}
+}
