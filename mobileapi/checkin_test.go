@@ -33,6 +33,15 @@ func TestCheckInTwoKilometresFromTheSiteIsAcceptedAndFlagged(t *testing.T) {
 	assert.EqualValues(t, 1, e.Count(mobileapi.VisitEventsCollection))
 }
 
+func TestEnRouteFarFromTheSiteIsNotOutsideTheGeofence(t *testing.T) {
+	e := newEnv(t)
+	job := e.jobFor(e.a, e.customer, "SN-AC-1")
+	ev := e.event(e.a.tok(), job, "en_route", e.at(5, 10))
+	assert.Empty(t, ev.Flags, "leaving for the site is away from it by definition")
+	require.NotNil(t, ev.Metrics.DistanceM)
+	assert.InDelta(t, 5000, *ev.Metrics.DistanceM, 10, "the distance is still recorded")
+}
+
 func TestCheckInAtTheSiteRaisesNoFlag(t *testing.T) {
 	e := newEnv(t)
 	job := e.jobFor(e.a, e.customer, "SN-AC-1")

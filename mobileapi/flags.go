@@ -41,8 +41,10 @@ func round(v float64, places int) *float64 {
 }
 
 // judgePosition applies the geofence and accuracy rules. A site without a location
-// cannot be judged, so it raises nothing.
-func (c Config) judgePosition(j *judgement, lat, lon, accuracy float64, site *position) {
+// cannot be judged, so it raises nothing. The distance is kept for every event, but
+// only a check-in or check-out claims to be at the site: a technician leaving for it
+// (en route) is away from it by definition, and flagging that would bury the real flags.
+func (c Config) judgePosition(j *judgement, typ string, lat, lon, accuracy float64, site *position) {
 	if accuracy > c.MaxAccuracyM {
 		j.flag(FlagPoorAccuracy)
 	}
@@ -51,7 +53,7 @@ func (c Config) judgePosition(j *judgement, lat, lon, accuracy float64, site *po
 	}
 	d := distanceM(lat, lon, site.Lat, site.Lon)
 	j.metrics.DistanceM = round(d, 1)
-	if d > c.GeofenceM {
+	if d > c.GeofenceM && typ != EventEnRoute {
 		j.flag(FlagOutsideGeofence)
 	}
 }

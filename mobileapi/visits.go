@@ -131,7 +131,7 @@ func (s *Service) judge(ctx context.Context, ev *VisitEvent, o *orders.ServiceOr
 	if o.Site != nil {
 		site = &position{Lat: o.Site.Lat, Lon: o.Site.Lon}
 	}
-	s.cfg.judgePosition(&j, ev.Lat, ev.Lon, ev.AccuracyM, site)
+	s.cfg.judgePosition(&j, ev.Type, ev.Lat, ev.Lon, ev.AccuracyM, site)
 	skew := ev.DeviceTime.Sub(ev.ServerTime)
 	if off != nil {
 		skew = -*off // the batch's clock; an event's own device time is legitimately old
