@@ -33,6 +33,11 @@ func (e *apiError) Error() string {
 // answer is an *apiError; the latency is recorded either way.
 func (a *api) call(ctx context.Context, step, token, method, path string, body, out any) error {
 	status, raw, err := a.raw(ctx, step, token, method, path, body)
+	return answer(step, status, raw, err, out)
+}
+
+// answer turns a response into call's result: out decoded from a 2xx, else an error.
+func answer(step string, status int, raw []byte, err error, out any) error {
 	if err != nil {
 		return err
 	}
@@ -47,22 +52,51 @@ func (a *api) call(ctx context.Context, step, token, method, path string, body, 
 	return nil
 }
 
-// raw sends one request and returns the status and body; a step named "" is not recorded.
+// raw sends one request with body as JSON and returns the status and body; a step
+// named "" is not recorded.
 func (a *api) raw(ctx context.Context, step, token, method, path string, body any) (int, []byte, error) {
+	if body == nil {
+		return a.send(ctx, step, token, method, path, "", nil)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return a.send(ctx, step, token, method, path, "application/json", b)
+}
+
+// upload sends body as it is (an image) and decodes a 2xx answer into out.
+func (a *api) upload(ctx context.Context, step, token, method, path, contentType string, body []byte, out any) error {
+	status, raw, err := a.send(ctx, step, token, method, path, contentType, body)
+	return answer(step, status, raw, err, out)
+}
+
+// probe GETs path and decodes it into out; a 404 is "not there yet", recorded as such
+// but not as an error, and found is false.
+func (a *api) probe(ctx context.Context, step, token, path string, out any) (found bool, err error) {
+	start := time.Now()
+	status, raw, err := a.send(ctx, "", token, http.MethodGet, path, "", nil)
+	if err == nil {
+		a.record(step, time.Since(start), strconv.Itoa(status), status/100 != 2 && status != http.StatusNotFound)
+	}
+	if err == nil && status == http.StatusNotFound {
+		return false, nil
+	}
+	return true, answer(step, status, raw, err, out)
+}
+
+// send makes one timed request; contentType "" sends no body.
+func (a *api) send(ctx context.Context, step, token, method, path, contentType string, body []byte) (int, []byte, error) {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
+	if contentType != "" {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
 	if err != nil {
 		return 0, nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

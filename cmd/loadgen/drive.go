@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -37,13 +38,8 @@ func detect(ctx context.Context, a *api, cfg config) (stages, error) {
 		st.skipped = append(st.skipped, "technician steps (check-in, completion): no mobile API (/mobile/v1) on the server")
 	case !cfg.Technician:
 		st.skipped = append(st.skipped, "technician steps: disabled by -technician=false")
-	default:
-		// The mobile API landed after this driver: its check-in and completion calls
-		// are not written yet, so in-house technicians (who answer offers there) are
-		// not seeded either. Said, not faked.
-		st.skipped = append(st.skipped, "technician steps (check-in, completion): the server has /mobile/v1 but this loadgen does not drive it yet")
+		st.mobile = false
 	}
-	st.mobile = false
 	return st, nil
 }
 
@@ -64,10 +60,11 @@ type flows struct {
 	st  stages
 	e2e *recorder
 
-	mu  sync.Mutex
-	rnd *rand.Rand
-	n   flowCounts
-	seq atomic.Int64
+	mu    sync.Mutex
+	rnd   *rand.Rand
+	flags map[string]int // check-in rule flags raised on the technicians' events, by name
+	n     flowCounts
+	seq   atomic.Int64
 }
 
 func (f *flows) counts() flowCounts {
@@ -78,6 +75,7 @@ func (f *flows) counts() flowCounts {
 // drive runs flows until the duration or count is reached and returns the elapsed time.
 func (f *flows) drive(ctx context.Context) time.Duration {
 	f.e2e = newRecorder()
+	f.flags = map[string]int{}
 	start := time.Now()
 	flowCtx := ctx // flows in flight finish after the duration ends; none start
 	if f.cfg.Duration > 0 {
@@ -159,4 +157,19 @@ func (f *flows) progress(ctx context.Context, start time.Time) (stop func()) {
 		}
 	}()
 	return func() { close(done) }
+}
+
+// flagged counts the flags the server raised on one visit event.
+func (f *flows) flagged(step string, flags []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fl := range flags {
+		f.flags[step+": "+fl]++
+	}
+}
+
+func (f *flows) flagCounts() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.flags)
 }

@@ -58,7 +58,7 @@ func measureFloor(ctx context.Context, cfg config) ([]Summary, error) {
 		cfg.progress("growth: %d stored orders on %s", size, backendName(cfg))
 		gdb := db.WithDatabase(fmt.Sprintf("loadgen_growth_%s_%d", cfg.Run, size))
 		defer gdb.Mongo().Drop(context.Background())
-		if err := measureGrowth(ctx, gdb, size, 50, rec); err != nil {
+		if err := measureGrowth(ctx, gdb, size, max(cfg.GrowthReps, 1), rec); err != nil {
 			return nil, fmt.Errorf("growth %d: %w", size, err)
 		}
 	}
@@ -166,7 +166,9 @@ type ratio struct {
 var floorOf = map[string]string{
 	"import sales order": floorInsert, "create complaint": floorInsert, "triage": floorUpdate,
 	"rma approve": floorUpdate, "rma return shipment": floorUpdate, "warehouse receipt": floorUpdate,
-	"outlet accept": floorUpdate, "technician check-in": floorUpdate, "technician complete": floorUpdate,
+	"outlet accept": floorUpdate, "technician accept": floorUpdate, "technician appointment": floorUpdate,
+	"technician en route": floorUpdate, "technician check-in": floorUpdate, "technician complete": floorUpdate,
+	"technician signature": floorInsert,
 	"complaint→rma linked": floorEnqueue, "complaint→order linked": floorEnqueue,
 }
 

@@ -82,3 +82,24 @@ func TestRatiosPairStepsWithTheirFloor(t *testing.T) {
 	require.Len(t, rs, 1)
 	assert.Equal(t, ratio{Step: "create complaint", Floor: floorInsert, P50: 5, P99: 10, PerSec: 0.01}, rs[0])
 }
+
+func TestInHouseShareIsSpreadOverTheOutlets(t *testing.T) {
+	count := func(n int, share float64) (k int) {
+		for i := range n {
+			if inHouse(i, share) {
+				k++
+			}
+		}
+		return k
+	}
+	assert.Equal(t, 1, count(6, 0.25))
+	assert.Equal(t, 7, count(30, 0.25))
+	assert.Equal(t, 0, count(30, 0))
+	assert.Equal(t, 30, count(30, 1))
+}
+
+func TestSignaturesDifferPerFlowAndArePNG(t *testing.T) {
+	a, b := signature(1), signature(2)
+	assert.Equal(t, "\x89PNG", string(a[:4]))
+	assert.NotEqual(t, a, b, "the same picture on two jobs would be flagged as reused")
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,9 +29,10 @@ type network struct {
 	admin       string
 	agents      []string // tokens
 	customers   []customer
-	outlets     map[string]string // outlet id → outlet manager token
-	warehouses  map[string]string // warehouse id → warehouse user token
-	technicians map[string]string // technician id → technician token (when the mobile API exists)
+	outlets     map[string]string   // outlet id → outlet manager token
+	warehouses  map[string]string   // warehouse id → warehouse user token
+	technicians map[string]string   // technician id → mobile access token (when the mobile API exists)
+	crews       map[string][]string // outlet id → its technicians' ids
 }
 
 type customer struct {
@@ -46,11 +48,13 @@ type seeder struct {
 	rnd    *rand.Rand
 	mu     sync.Mutex
 	net    *network
-	sites  []city // outlets' bases: customers live within reach of one
+	sites  []city          // outlets' bases: customers live within reach of one
+	bases  map[string]city // outlet id → its base: its technicians live near it
 }
 
 func (s *seeder) seed(ctx context.Context, stages stages) error {
-	s.net = &network{run: s.cfg.Run, outlets: map[string]string{}, warehouses: map[string]string{}, technicians: map[string]string{}}
+	s.net = &network{run: s.cfg.Run, outlets: map[string]string{}, warehouses: map[string]string{},
+		technicians: map[string]string{}, crews: map[string][]string{}}
 	var err error
 	if s.net.admin, err = s.api.login(ctx, s.cfg.AdminEmail, s.cfg.AdminPassword); err != nil {
 		return fmt.Errorf("admin login: %w", err)
@@ -61,6 +65,7 @@ func (s *seeder) seed(ctx context.Context, stages stages) error {
 		one  func(context.Context, int) error
 	}{
 		{"products", len(products), s.product},
+		{"fee schedule", 1, s.feeSchedule},
 		{"warehouses", s.cfg.Warehouses, s.warehouse},
 		{"outlets", s.cfg.Outlets, s.outlet},
 		{"technicians", s.cfg.Technicians, func(ctx context.Context, i int) error { return s.technician(ctx, i, stages.mobile) }},
@@ -172,7 +177,7 @@ func (s *seeder) warehouse(ctx context.Context, i int) error {
 func (s *seeder) outlet(ctx context.Context, i int) error {
 	c, lat, lon := s.place(10)
 	kind := "outsourced"
-	if float64(i%100)/100 < s.cfg.InHouseShare {
+	if inHouse(i, s.cfg.InHouseShare) {
 		kind = "in_house"
 	}
 	var o struct{ ID string }
@@ -188,8 +193,18 @@ func (s *seeder) outlet(ctx context.Context, i int) error {
 	s.mu.Lock()
 	s.net.outlets[o.ID] = tok
 	s.sites = append(s.sites, city{Name: c.Name, Lat: lat, Lon: lon})
+	if s.bases == nil {
+		s.bases = map[string]city{}
+	}
+	s.bases[o.ID] = city{Name: c.Name, Lat: lat, Lon: lon}
 	s.mu.Unlock()
 	return err
+}
+
+// inHouse spreads the in-house share evenly over the outlets: outlet i is in-house when
+// the running count of in-house outlets steps up at it.
+func inHouse(i int, share float64) bool {
+	return int(float64(i+1)*share) > int(float64(i)*share)
 }
 
 // allDay keeps every outlet open, so a load run at 3 a.m. still dispatches.
@@ -211,8 +226,11 @@ func (s *seeder) technician(ctx context.Context, i int, mobile bool) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("technicians need at least one outlet")
 	}
+	slices.Sort(ids) // map order is random: the seed alone decides who works where
 	outlet := ids[i%len(ids)]
-	_, lat, lon := s.place(30)
+	s.mu.Lock()
+	lat, lon := near(s.rnd, s.bases[outlet], 30) // a technician lives within reach of the outlet's area
+	s.mu.Unlock()
 	var t struct{ ID string }
 	err := s.api.call(ctx, "seed technician", s.net.admin, http.MethodPost, "/api/v1/network/technicians", map[string]any{
 		"outlet_id": outlet, "name": fmt.Sprintf("师傅 %s-%d", s.cfg.Run, i), "phone": s.phone(),
@@ -220,11 +238,44 @@ func (s *seeder) technician(ctx context.Context, i int, mobile bool) error {
 	if err != nil || !mobile {
 		return err
 	}
-	tok, err := s.user(ctx, "technician", fmt.Sprintf("tech%d", i), map[string]any{"outlet_id": outlet, "technician_id": t.ID})
+	u, err := s.createUser(ctx, "technician", fmt.Sprintf("tech%d", i), map[string]any{"outlet_id": outlet, "technician_id": t.ID})
+	if err != nil {
+		return err
+	}
+	// The technician signs in on the mobile API from a phone, with the staff id.
+	var sess struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := s.api.call(ctx, "seed technician sign-in", "", http.MethodPost, "/mobile/v1/auth/login", map[string]any{
+		"staff_id": u.ID, "password": userPassword, "device_id": fmt.Sprintf("loadgen-%s-phone-%d", s.cfg.Run, i)}, &sess); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	s.net.technicians[t.ID] = tok
+	s.net.technicians[t.ID] = sess.AccessToken
+	s.net.crews[outlet] = append(s.net.crews[outlet], t.ID)
 	s.mu.Unlock()
-	return err
+	return nil
+}
+
+// feeSchedule puts a default fee schedule in force, so completed jobs are priced. A
+// schedule left by an earlier run on the same database is kept.
+func (s *seeder) feeSchedule(ctx context.Context, _ int) error {
+	var labour []any
+	for _, st := range []string{"repair", "installation", "maintenance", "inspection"} {
+		labour = append(labour, map[string]any{"service_type": st, "category": "*", "region": "*", "amount": 12000})
+	}
+	near := 30.0
+	body := map[string]any{"name": "loadgen default", "currency": "CNY", "labour": labour,
+		"travel": []any{map[string]any{"from_km": 0, "to_km": near, "amount": 0}, map[string]any{"from_km": near, "amount": 5000}},
+		"parts":  map[string]any{"markup_bp": 1500}}
+	status, raw, err := s.api.raw(ctx, "seed fee schedule", s.net.admin, http.MethodPost, "/api/v1/fees/schedules", body)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusCreated && status != http.StatusConflict {
+		return &apiError{Step: "seed fee schedule", Status: status, Body: string(raw)}
+	}
+	return nil
 }
 
 func (s *seeder) agent(ctx context.Context, i int) error {
@@ -256,15 +307,28 @@ func (s *seeder) phone() string {
 
 // user creates a staff user of role and logs them in.
 func (s *seeder) user(ctx context.Context, role, name string, extra map[string]any) (string, error) {
-	email := fmt.Sprintf("%s.%s@loadgen.example.com", name, s.cfg.Run)
-	body := map[string]any{"email": email, "name": name, "role": role, "password": userPassword}
+	u, err := s.createUser(ctx, role, name, extra)
+	if err != nil {
+		return "", err
+	}
+	return s.api.login(ctx, u.Email, userPassword)
+}
+
+type seededUser struct{ ID, Email string }
+
+// createUser creates a user of role with the run's password.
+func (s *seeder) createUser(ctx context.Context, role, name string, extra map[string]any) (seededUser, error) {
+	u := seededUser{Email: fmt.Sprintf("%s.%s@loadgen.example.com", name, s.cfg.Run)}
+	body := map[string]any{"email": u.Email, "name": name, "role": role, "password": userPassword}
 	for k, v := range extra {
 		body[k] = v
 	}
-	if err := s.api.call(ctx, "seed user", s.net.admin, http.MethodPost, "/api/v1/admin/users", body, nil); err != nil {
-		return "", err
+	var out struct {
+		ID string `json:"id"`
 	}
-	return s.api.login(ctx, email, userPassword)
+	err := s.api.call(ctx, "seed user", s.net.admin, http.MethodPost, "/api/v1/admin/users", body, &out)
+	u.ID = out.ID
+	return u, err
 }
 
 // customerReachKm is how far from an outlet's base the brand sells: a customer outside

@@ -76,16 +76,20 @@ type orderView struct {
 		OfferedAt time.Time `json:"offered_at"`
 		Candidate struct {
 			Kind     string `json:"kind"`
+			ID       string `json:"id"`
 			OutletID string `json:"outlet_id"`
 		} `json:"candidate"`
 	} `json:"offer"`
 	Assignment *struct {
-		At time.Time `json:"at"`
+		At           time.Time `json:"at"`
+		OutletID     string    `json:"outlet_id"`
+		TechnicianID string    `json:"technician_id"`
 	} `json:"assignment"`
 }
 
-// serviceStage: the engine offers the order; the outlet offered accepts it. The
-// technician's steps belong to the mobile API and run only where it exists.
+// serviceStage: the engine offers the order; the outlet offered accepts it naming one
+// of its technicians, or the in-house technician offered accepts it on the phone. The
+// technician then makes the visit on the mobile API, where the server has it.
 func (f *flows) serviceStage(ctx context.Context, j *job) error {
 	id, err := f.workRef(ctx, j, "service_order")
 	if err != nil {
@@ -104,16 +108,7 @@ func (f *flows) serviceStage(ctx context.Context, j *job) error {
 	}
 	if o.Offer != nil {
 		f.e2e.add("complaint→order offered", o.Offer.OfferedAt.Sub(j.complaintAt), "ok", false)
-		if o.Offer.Candidate.Kind != "outlet" {
-			return fmt.Errorf("order %s offered to a %s; only outlets accept without the mobile API", id, o.Offer.Candidate.Kind)
-		}
-		tok, ok := f.net.outlets[o.Offer.Candidate.OutletID]
-		if !ok {
-			return fmt.Errorf("order %s offered to outlet %q, not a seeded one", id, o.Offer.Candidate.OutletID)
-		}
-		offer := o.Offer.ID
-		o = orderView{}
-		if err := f.api.call(ctx, "outlet accept", tok, http.MethodPost, "/api/v1/outlet/offers/"+offer+"/accept", map[string]any{}, &o); err != nil {
+		if err := f.accept(ctx, j, id, &o); err != nil {
 			return err
 		}
 	}
@@ -121,5 +116,48 @@ func (f *flows) serviceStage(ctx context.Context, j *job) error {
 		return fmt.Errorf("order %s: accepted but no assignment", id)
 	}
 	f.e2e.add("complaint→order assigned", o.Assignment.At.Sub(j.complaintAt), "ok", false)
-	return nil
+	if !f.st.mobile {
+		return nil
+	}
+	if o.Assignment.TechnicianID == "" {
+		return fmt.Errorf("order %s: assigned to outlet %s with no technician", id, o.Assignment.OutletID)
+	}
+	return f.technicianStage(ctx, j, id, o.Assignment.TechnicianID)
+}
+
+// accept answers o's open offer as its candidate and leaves the accepted order in o.
+func (f *flows) accept(ctx context.Context, j *job, id string, o *orderView) error {
+	c := o.Offer.Candidate
+	offer := o.Offer.ID
+	switch {
+	case c.Kind == "technician" && f.st.mobile:
+		tok, ok := f.net.technicians[c.ID]
+		if !ok {
+			return fmt.Errorf("order %s offered to technician %q, not a seeded one", id, c.ID)
+		}
+		if err := f.api.call(ctx, "technician accept", tok, http.MethodPost, "/mobile/v1/jobs/"+id+"/accept", nil, nil); err != nil {
+			return err
+		}
+		*o = orderView{}
+		return f.api.call(ctx, "poll order assigned", j.agent, http.MethodGet, "/api/v1/service-orders/"+id, nil, o)
+	case c.Kind != "outlet":
+		return fmt.Errorf("order %s offered to a %s; only outlets accept without the mobile API", id, c.Kind)
+	}
+	tok, ok := f.net.outlets[c.OutletID]
+	if !ok {
+		return fmt.Errorf("order %s offered to outlet %q, not a seeded one", id, c.OutletID)
+	}
+	body := map[string]any{}
+	if crew := f.net.crews[c.OutletID]; f.st.mobile && len(crew) > 0 {
+		body["technician_id"] = crew[f.pick(len(crew))]
+	}
+	*o = orderView{}
+	return f.api.call(ctx, "outlet accept", tok, http.MethodPost, "/api/v1/outlet/offers/"+offer+"/accept", body, o)
+}
+
+// pick draws an index below n.
+func (f *flows) pick(n int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rnd.IntN(n)
 }
