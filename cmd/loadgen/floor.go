@@ -44,7 +44,7 @@ func measureFloor(ctx context.Context, cfg config) ([]Summary, error) {
 	if err := mongoFloor(ctx, db, cfg.FloorN, rec); err != nil {
 		return nil, err
 	}
-	r, err := queue.Open(ctx, queue.Options{Addr: cfg.FloorRedisAddr})
+	r, err := queue.Open(ctx, queue.Options{Addr: cfg.FloorRedisAddr, PollInterval: cfg.FloorQueuePoll})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aftersales/aftersales/internal/queue"
 )
 
 func main() {
@@ -49,6 +51,7 @@ type config struct {
 	Growth                                      []int
 	GrowthReps                                  int
 	FloorMongoURI, FloorRedisAddr, FloorPGURL   string
+	FloorQueuePoll                              time.Duration
 	AssignTimeout                               time.Duration
 	Technician                                  bool
 	JSON                                        bool
@@ -87,6 +90,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.FloorMongoURI, "floor-mongo-uri", getenv("MONGO_URI"), "MongoDB for the floor (default MONGO_URI, else embedded FerretDB)")
 	fs.StringVar(&c.FloorPGURL, "floor-postgresql-url", getenv("FERRETDB_POSTGRESQL_URL"), "embedded FerretDB's PostgreSQL for the floor (default FERRETDB_POSTGRESQL_URL, else SQLite)")
 	fs.StringVar(&c.FloorRedisAddr, "floor-redis-addr", getenv("REDIS_ADDR"), "Redis for the floor (default REDIS_ADDR, else embedded miniredis)")
+	fs.DurationVar(&c.FloorQueuePoll, "floor-queue-poll", queue.DefaultPollInterval, "idle poll interval of the floor's queue worker: match the server's QUEUE_POLL_INTERVAL")
 	fs.DurationVar(&c.AssignTimeout, "assign-timeout", 2*time.Minute, "give up waiting for a service order's assignment after this")
 	fs.BoolVar(&c.Technician, "technician", true, "run the technician stage (check-in, completion) when the server has the mobile API")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON on stdout")

@@ -69,7 +69,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := queue.Open(ctx, queue.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB})
+	r, err := queue.Open(ctx, queue.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		PollInterval: cfg.QueuePoll})
 	if err != nil {
 		_ = db.Close(context.Background())
 		return nil, err

@@ -31,6 +31,7 @@ type Config struct {
 	SweepInterval     time.Duration // SWEEP_INTERVAL, default 30s
 	OutboxGrace       time.Duration // OUTBOX_GRACE: how long an event may wait before the sweeper re-drives it, default 1m
 	WorkerConcurrency int           // WORKER_CONCURRENCY, default 10
+	QueuePoll         time.Duration // QUEUE_POLL_INTERVAL: an idle worker's check for new tasks, default 100ms
 	LogLevel          slog.Level    // LOG_LEVEL debug|info|warn|error, default info
 	SecureCookies     bool          // SECURE_COOKIES: mark the admin console cookie Secure (behind TLS)
 	BcryptCost        int           // BCRYPT_COST, default 10; lower only in tests
@@ -60,6 +61,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SweepInterval:     p.dur("SWEEP_INTERVAL", 30*time.Second),
 		OutboxGrace:       p.dur("OUTBOX_GRACE", time.Minute),
 		WorkerConcurrency: p.int("WORKER_CONCURRENCY", 10),
+		QueuePoll:         p.dur("QUEUE_POLL_INTERVAL", 100*time.Millisecond), // queue.DefaultPollInterval
 		LogLevel:          p.level("LOG_LEVEL"),
 		SecureCookies:     p.bool("SECURE_COOKIES"),
 		BcryptCost:        p.int("BCRYPT_COST", 10),

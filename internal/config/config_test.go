@@ -23,10 +23,11 @@ func TestLoadDefaultsRunOnABareMachine(t *testing.T) {
 	assert.Empty(t, c.RedisAddr, "empty means embedded Redis")
 	assert.Equal(t, 15*time.Minute, c.AccessTTL)
 	assert.Equal(t, int64(1<<20), c.MaxBodyBytes)
+	assert.Equal(t, 100*time.Millisecond, c.QueuePoll, "Asynq's 1 s idle poll added seconds to every flow")
 }
 
 func TestLoadRejectsMalformedValues(t *testing.T) {
-	for key, val := range map[string]string{"ACCESS_TOKEN_TTL": "soon", "MAX_BODY_BYTES": "1MB", "LOG_LEVEL": "chatty", "SECURE_COOKIES": "perhaps"} {
+	for key, val := range map[string]string{"ACCESS_TOKEN_TTL": "soon", "MAX_BODY_BYTES": "1MB", "LOG_LEVEL": "chatty", "SECURE_COOKIES": "perhaps", "QUEUE_POLL_INTERVAL": "fast"} {
 		_, err := config.Load(env(map[string]string{key: val}))
 		assert.ErrorContains(t, err, key, key)
 	}

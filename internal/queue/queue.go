@@ -40,11 +40,18 @@ func Names() []string {
 	return []string{Critical, Dispatch, Warehouse, Outlet, Notify, Default}
 }
 
+// DefaultPollInterval is how often an idle worker looks for new tasks. Asynq's own
+// default is 1 s, and a complaint crosses three queue hops before its order is offered,
+// so an idle system added up to 3 s to every flow (measured with the load driver). At
+// 100 ms an idle worker makes ~60 cheap Redis calls a second (one per queue per poll).
+const DefaultPollInterval = 100 * time.Millisecond
+
 // Options says which Redis to use.
 type Options struct {
-	Addr     string // empty starts miniredis
-	Password string
-	DB       int
+	Addr         string // empty starts miniredis
+	Password     string
+	DB           int
+	PollInterval time.Duration // an idle worker's check for new tasks; 0 is DefaultPollInterval
 }
 
 // Redis is a connection to the queue's Redis.
@@ -52,11 +59,15 @@ type Redis struct {
 	Conn     asynq.RedisClientOpt
 	Embedded *miniredis.Miniredis // nil for a real server
 	client   *redis.Client
+	poll     time.Duration
 }
 
 // Open connects to opts.Addr, or starts miniredis on a loopback port.
 func Open(ctx context.Context, opts Options) (*Redis, error) {
-	r := &Redis{}
+	r := &Redis{poll: opts.PollInterval}
+	if r.poll <= 0 {
+		r.poll = DefaultPollInterval
+	}
 	if opts.Addr == "" {
 		m := miniredis.NewMiniRedis()
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
@@ -90,11 +101,12 @@ func (r *Redis) Close() {
 // NewServer returns an Asynq server over every queue with their priorities.
 func (r *Redis) NewServer(concurrency int, log *slog.Logger) *asynq.Server {
 	return asynq.NewServer(r.Conn, asynq.Config{
-		Concurrency:     concurrency,
-		Queues:          Priorities,
-		ShutdownTimeout: 10 * time.Second,
-		Logger:          slogAdapter{log.With("component", "asynq")},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency:       concurrency,
+		Queues:            Priorities,
+		TaskCheckInterval: r.poll,
+		ShutdownTimeout:   10 * time.Second,
+		Logger:            slogAdapter{log.With("component", "asynq")},
+		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			retried, _ := asynq.GetRetryCount(ctx)
