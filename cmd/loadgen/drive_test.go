@@ -78,7 +78,7 @@ func TestDriverRunsEveryStageAgainstTheRealServer(t *testing.T) {
 		assert.Zero(t, steps["warehouse receipt"].Errors)
 	}
 	if rep.Flows.Service > 0 {
-		for _, step := range []string{"technician check-in", "technician complete", "order completed→priced"} {
+		for _, step := range []string{"technician check-in", "technician complete", "order completed→priced", "complaint→resolved"} {
 			assert.EqualValues(t, rep.Flows.Service, steps[step].Count, step)
 			assert.Zero(t, steps[step].Errors, step)
 		}

@@ -168,7 +168,7 @@ var floorOf = map[string]string{
 	"rma approve": floorUpdate, "rma return shipment": floorUpdate, "warehouse receipt": floorUpdate,
 	"outlet accept": floorUpdate, "technician accept": floorUpdate, "technician appointment": floorUpdate,
 	"technician en route": floorUpdate, "technician check-in": floorUpdate, "technician complete": floorUpdate,
-	"technician signature": floorInsert,
+	"technician signature": floorInsert, "dispatcher verify": floorUpdate, "dispatcher close": floorUpdate,
 	"complaint→rma linked": floorEnqueue, "complaint→order linked": floorEnqueue,
 }
 

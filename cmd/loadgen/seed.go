@@ -27,6 +27,7 @@ const (
 type network struct {
 	run         string
 	admin       string
+	dispatcher  string   // token of the dispatcher who verifies and closes completed orders
 	agents      []string // tokens
 	customers   []customer
 	outlets     map[string]string   // outlet id → outlet manager token
@@ -70,6 +71,7 @@ func (s *seeder) seed(ctx context.Context, stages stages) error {
 		{"outlets", s.cfg.Outlets, s.outlet},
 		{"technicians", s.cfg.Technicians, func(ctx context.Context, i int) error { return s.technician(ctx, i, stages.mobile) }},
 		{"agents", s.cfg.Agents, s.agent},
+		{"dispatcher", 1, s.dispatcher},
 		{"customers", s.cfg.Customers, s.customer},
 	}
 	for _, st := range steps {
@@ -283,6 +285,12 @@ func (s *seeder) agent(ctx context.Context, i int) error {
 	s.mu.Lock()
 	s.net.agents = append(s.net.agents, tok)
 	s.mu.Unlock()
+	return err
+}
+
+func (s *seeder) dispatcher(ctx context.Context, _ int) error {
+	tok, err := s.user(ctx, "dispatcher", "dispatcher", nil)
+	s.net.dispatcher = tok
 	return err
 }
 

@@ -116,6 +116,37 @@ func (f *flows) priced(ctx context.Context, j *job, orderID string) error {
 	if t, ok := o.at("completed"); ok && !pj.PricedAt.IsZero() {
 		f.e2e.add("order completed→priced", pj.PricedAt.Sub(t), "ok", false)
 	}
+	return f.closeOut(ctx, j, orderID)
+}
+
+// closeOut: the dispatcher verifies the completed work and closes the order; the
+// complaint, its only work done, resolves itself. The flow ends when the agent sees it
+// resolved.
+func (f *flows) closeOut(ctx context.Context, j *job, orderID string) error {
+	path := "/api/v1/service-orders/" + orderID
+	if err := f.api.call(ctx, "dispatcher verify", f.net.dispatcher, http.MethodPost, path+"/verify", map[string]any{}, nil); err != nil {
+		return err
+	}
+	var o aggregateView
+	if err := f.api.call(ctx, "dispatcher close", f.net.dispatcher, http.MethodPost, path+"/close", map[string]any{}, &o); err != nil {
+		return err
+	}
+	var c struct {
+		Status     string     `json:"status"`
+		ResolvedAt *time.Time `json:"resolved_at"`
+	}
+	if err := f.poll(ctx, "poll complaint resolved", func() (bool, error) {
+		err := f.api.call(ctx, "poll complaint resolved", j.agent, http.MethodGet, "/api/v1/complaints/"+j.complaint, nil, &c)
+		return c.Status == "resolved", err
+	}); err != nil {
+		return err
+	}
+	if c.ResolvedAt != nil {
+		f.e2e.add("complaint→resolved", c.ResolvedAt.Sub(j.complaintAt), "ok", false)
+		if closed, ok := o.at("closed"); ok {
+			f.e2e.add("order closed→complaint resolved", c.ResolvedAt.Sub(closed), "ok", false)
+		}
+	}
 	return nil
 }
 
