@@ -193,3 +193,22 @@ func (e *Env) Count(coll string) int64 {
 	require.NoError(e.T, err)
 	return n
 }
+
+// Fuzzed sends one fuzz input and holds the answer to the rules every fuzzed endpoint
+// keeps: never a 5xx; a refusal (4xx) writes nothing to coll; a 201 writes exactly one
+// document there. It reports through t, the current input's T, never the F.
+func (e *Env) Fuzzed(t *testing.T, method, path, token string, body []byte, coll string) *Response {
+	e.T = t
+	before := e.Count(coll)
+	r := e.Do(method, path, token, body)
+	wrote := e.Count(coll) - before
+	switch {
+	case r.Code >= 500:
+		t.Fatalf("%s %s %q answered %s", method, path, body, r)
+	case r.Code >= 400 && wrote != 0:
+		t.Fatalf("%s %s %q answered %d but wrote %d to %s", method, path, body, r.Code, wrote, coll)
+	case r.Code == http.StatusCreated && wrote != 1:
+		t.Fatalf("%s %s %q answered 201 and wrote %d to %s", method, path, body, wrote, coll)
+	}
+	return r
+}
