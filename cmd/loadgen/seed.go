@@ -186,7 +186,7 @@ func (s *seeder) outlet(ctx context.Context, i int) error {
 	err := s.api.call(ctx, "seed outlet", s.net.admin, http.MethodPost, "/api/v1/network/outlets", map[string]any{
 		"name": fmt.Sprintf("%s 服务网点 %s-%d", c.Name, s.cfg.Run, i), "kind": kind, "address": c.Name,
 		"lat": lat, "lon": lon, "service_radius_km": 150, "categories": categories(), "brands": []string{"*"},
-		"skills": skills(), "capacity_per_day": 10000, "labour_rate": 8000 + s.rnd.Int64N(4000), "travel_rate_per_km": 150,
+		"skills": skills(), "capacity_per_day": 10000, "labour_rate": 8000 + s.int64n(4000), "travel_rate_per_km": 150,
 		"working_hours": allDay()}, &o)
 	if err != nil {
 		return err
@@ -304,6 +304,13 @@ func (s *seeder) customer(ctx context.Context, i int) error {
 	s.net.customers = append(s.net.customers, customer{ID: out.ID, Lat: lat, Lon: lon})
 	s.mu.Unlock()
 	return err
+}
+
+// int64n draws from [0, n); the seeders run in parallel and share one source.
+func (s *seeder) int64n(n int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rnd.Int64N(n)
 }
 
 // phone draws a mainland mobile number; runs use different numbers with high probability.
