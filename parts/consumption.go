@@ -3,10 +3,12 @@ package parts
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/aftersales/aftersales/internal/aggregate"
 	"github.com/aftersales/aftersales/internal/apperr"
@@ -308,4 +310,37 @@ func (s *Service) Consumptions(ctx context.Context, p auth.Principal, f Consumpt
 	now := s.clock.Now()
 	return findPage(ctx, s.consumptions.Collection(), filter, page, func(d consumptionDoc) Consumption { return d.view(now) },
 		func(c Consumption) string { return c.ID })
+}
+
+// PartUsage is how many of one part an order consumed, at the list price recorded when
+// it was consumed.
+type PartUsage struct {
+	PartNo    string `json:"part_no"`
+	Qty       int64  `json:"qty"`
+	ListPrice int64  `json:"list_price" doc:"minor units per unit"`
+	Currency  string `json:"currency"`
+}
+
+// UsedOn lists the parts consumed on order orderID, one row per part number and price,
+// in the order they were first consumed. It is for pricing the finished job, so it reads
+// as the system: no principal narrows it.
+func (s *Service) UsedOn(ctx context.Context, orderID string) ([]PartUsage, error) {
+	var docs []consumptionDoc
+	err := s.consumptions.Collection().Find(ctx, bson.D{{Key: "order_id", Value: orderID}}, &docs,
+		options.Find().SetSort(bson.D{{Key: "consumed_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	out := []PartUsage{}
+	at := map[[2]string]int{}
+	for _, d := range docs {
+		key := [2]string{d.PartNo, strconv.FormatInt(d.ListPrice, 10) + d.Currency}
+		if i, ok := at[key]; ok {
+			out[i].Qty += d.Qty
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, PartUsage{PartNo: d.PartNo, Qty: d.Qty, ListPrice: d.ListPrice, Currency: d.Currency})
+	}
+	return out, nil
 }

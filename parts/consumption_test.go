@@ -237,3 +237,28 @@ func TestConcurrentScansOfOneDefectivePartMatchOnce(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestUsedOnSumsAnOrdersConsumptionsPerPartAtTheirListPrice(t *testing.T) {
+	e := newEnv(t)
+	e.goodsIn(t, "WH-1", fan, 5)
+	e.goodsIn(t, "WH-1", pcb, 0, "SN-NEW-1")
+	e.inVan(t, tec1, fan, 5)
+	e.inVan(t, tec1, pcb, 0, "SN-NEW-1")
+	for _, in := range []ConsumeInput{
+		{OrderID: "SO-1", PartNo: fan, Qty: 2},
+		{OrderID: "SO-1", PartNo: pcb, NewSerial: "SN-NEW-1", DefectiveSerial: "OLD-1"},
+		{OrderID: "SO-1", PartNo: fan, Qty: 1},
+		{OrderID: "SO-2", PartNo: fan, Qty: 1}, // another order's
+	} {
+		_, err := e.svc.Consume(bg, tec1, in)
+		require.NoError(t, err)
+		e.Clock.Advance(time.Minute)
+	}
+	used, err := e.svc.UsedOn(bg, "SO-1")
+	require.NoError(t, err)
+	assert.Equal(t, []PartUsage{{PartNo: fan, Qty: 3, ListPrice: 2500, Currency: "CNY"},
+		{PartNo: pcb, Qty: 1, ListPrice: 45000, Currency: "CNY"}}, used)
+	none, err := e.svc.UsedOn(bg, "SO-3")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+}

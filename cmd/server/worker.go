@@ -34,7 +34,7 @@ func (a *App) buildMux() *asynq.ServeMux {
 	a.rma.Register(mux)
 	a.orders.Register(mux)
 	a.parts.Register(mux)
-	mux.Handle(orders.TypeCompleted, completionHandler{fees: a.fees})
+	mux.Handle(orders.TypeCompleted, completionHandler{fees: a.fees, parts: a.parts})
 	mux.Handle(webhook.TypeDeliver, webhook.NewSender(a.dispatch, nil, a.clock))
 	mux.HandleFunc(TypeSweepIdempotency, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := a.idem.Sweep(ctx)
